@@ -1,0 +1,48 @@
+#include "app/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace proxy::app {
+
+Listener::Listener(asio::io_context& context, IoPool& pool, const std::string& address,
+                   unsigned short port, Handler handler)
+    : context_(context), pool_(pool), acceptor_(context), handler_(std::move(handler)) {
+  const tcp::endpoint endpoint(asio::ip::make_address(address), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void Listener::start() {
+  asio::co_spawn(
+      context_, [this] { return accept_loop(); }, asio::detached);
+}
+
+void Listener::stop() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  while (acceptor_.is_open()) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(
+        pool_.next(), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      // Out of descriptors or similar: back off briefly instead of spinning.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(context_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    handler_(std::move(socket));
+  }
+}
+
+}  // namespace proxy::app

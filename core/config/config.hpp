@@ -1,0 +1,102 @@
+#pragma once
+
+// The typed, validated configuration of proxy-server. Built once at startup by
+// load_config() and then only read, so it can be shared between threads freely.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_error.hpp"
+#include "config/config_files.hpp"
+#include "config/network.hpp"
+
+namespace proxy::config {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1";  // never 0.0.0.0 by default: an open proxy is a liability
+  std::uint16_t port = 8888;         // 0 = let the OS pick a free port (used by tests)
+  unsigned workers = 0;              // io threads; 0 = one per core
+  std::size_t max_connections = 10000;
+  std::size_t max_connections_per_ip = 256;
+  std::chrono::milliseconds shutdown_grace{30000};
+
+  bool operator==(const ServerConfig&) const = default;
+};
+
+struct LimitsConfig {
+  std::size_t max_header_bytes = 16384;
+  std::size_t max_headers = 100;
+  std::size_t buffer_bytes = 65536;
+
+  bool operator==(const LimitsConfig&) const = default;
+};
+
+struct TimeoutsConfig {
+  std::chrono::milliseconds header_read{10000};
+  std::chrono::milliseconds connect{10000};
+  std::chrono::milliseconds idle{60000};
+  std::chrono::milliseconds hook{5000};
+
+  bool operator==(const TimeoutsConfig&) const = default;
+};
+
+struct UpstreamConfig {
+  // Checked on every resolved address before connecting (cloud metadata, SSRF).
+  std::vector<Network> deny_networks{*parse_network("169.254.0.0/16"), *parse_network("fe80::/10")};
+
+  bool operator==(const UpstreamConfig&) const = default;
+};
+
+struct AdminConfig {
+  // Who may reach /_metrics and the other admin endpoints.
+  std::vector<Network> allow{*parse_network("127.0.0.1/32"), *parse_network("::1/128")};
+
+  bool operator==(const AdminConfig&) const = default;
+};
+
+struct LoggingConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, critical or off
+
+  bool operator==(const LoggingConfig&) const = default;
+};
+
+struct PluginsConfig {
+  // Absolute; relative entries were resolved against the folder of the file that set them.
+  std::vector<std::filesystem::path> dirs;
+  std::vector<std::string> enabled;
+  // Each plugin's settings as a JSON object, left for the plugin itself to validate.
+  std::map<std::string, nlohmann::json> settings;
+
+  bool operator==(const PluginsConfig&) const = default;
+};
+
+struct Config {
+  ServerConfig server;
+  LimitsConfig limits;
+  TimeoutsConfig timeouts;
+  UpstreamConfig upstream;
+  AdminConfig admin;
+  LoggingConfig logging;
+  PluginsConfig plugins;
+  std::vector<std::filesystem::path> files;  // the files merged, in order
+
+  bool operator==(const Config&) const = default;
+};
+
+// Loads the files in order, deep-merges them (maps merge deeply; scalars and lists are
+// replaced whole) and validates the result. An empty list gives the defaults.
+// Throws ConfigError naming the file, key path and line of the first problem.
+Config load_config(const std::vector<std::filesystem::path>& files);
+
+// The effective configuration as YAML (for --print-config): every key, defaults included,
+// durations in seconds. Loading the output again gives an equal Config (except files).
+std::string print_config(const Config& config);
+
+}  // namespace proxy::config

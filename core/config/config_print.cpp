@@ -1,0 +1,214 @@
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "config/yaml_json.hpp"
+
+namespace proxy::config {
+namespace {
+
+bool is_yaml11_bool(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text == "yes" || text == "no" || text == "on" || text == "off" || text == "y" ||
+         text == "n";
+}
+
+// Quotes strings that would otherwise read back as numbers, booleans or null, so the
+// output loads again to the same values, also under YAML 1.1 readers; and strings with a
+// ':' ("::1/128"), which some readers reject unquoted inside [ ].
+void emit_string(YAML::Emitter& out, const std::string& text) {
+  if (plain_scalar_is_typed(text) || is_yaml11_bool(text) || text.find(':') != std::string::npos) {
+    out << YAML::DoubleQuoted << text;
+  } else {
+    out << text;
+  }
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+  const long long ms = duration.count();
+  std::string text = std::to_string(ms / 1000);
+  if (ms % 1000 != 0) {
+    std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+    fraction.erase(fraction.find_last_not_of('0') + 1);
+    text += '.' + fraction;
+  }
+  return text;
+}
+
+// Shortest text that reads back as the same double, always with a '.' or exponent so it
+// stays a float rather than becoming an integer.
+std::string float_text(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  std::string text(buffer, result.ptr);
+  if (text.find_first_of(".eEn") == std::string::npos) {
+    text += ".0";
+  }
+  return text;
+}
+
+bool all_scalars(const nlohmann::json& array) {
+  for (const auto& item : array) {
+    if (item.is_structured()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void emit_json(YAML::Emitter& out, const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      out << YAML::Null;
+      break;
+    case nlohmann::json::value_t::boolean:
+      out << (value.get<bool>() ? "true" : "false");
+      break;
+    case nlohmann::json::value_t::number_integer:
+      out << std::to_string(value.get<std::int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned:
+      out << std::to_string(value.get<std::uint64_t>());
+      break;
+    case nlohmann::json::value_t::number_float:
+      out << float_text(value.get<double>());
+      break;
+    case nlohmann::json::value_t::string:
+      // Plugin settings keep their quoted strings quoted: a plugin may care ("-" vs -1).
+      emit_string(out, value.get<std::string>());
+      break;
+    case nlohmann::json::value_t::array:
+      if (value.empty() || all_scalars(value)) {
+        out << YAML::Flow;
+      }
+      out << YAML::BeginSeq;
+      for (const auto& item : value) {
+        emit_json(out, item);
+      }
+      out << YAML::EndSeq;
+      break;
+    case nlohmann::json::value_t::object:
+      if (value.empty()) {
+        out << YAML::Flow;
+      }
+      out << YAML::BeginMap;
+      for (const auto& [key, item] : value.items()) {
+        out << YAML::Key;
+        emit_string(out, key);
+        out << YAML::Value;
+        emit_json(out, item);
+      }
+      out << YAML::EndMap;
+      break;
+    case nlohmann::json::value_t::binary:
+    case nlohmann::json::value_t::discarded:
+      out << YAML::Null;
+      break;
+  }
+}
+
+void emit_networks(YAML::Emitter& out, const char* key, const std::vector<Network>& networks) {
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const Network& network : networks) {
+    emit_string(out, network.text);
+  }
+  out << YAML::EndSeq;
+}
+
+template <typename Number>
+void emit_number(YAML::Emitter& out, const char* key, Number value) {
+  out << YAML::Key << key << YAML::Value << std::to_string(value);
+}
+
+void emit_seconds(YAML::Emitter& out, const char* key, std::chrono::milliseconds value) {
+  out << YAML::Key << key << YAML::Value << seconds_text(value);
+}
+
+}  // namespace
+
+std::string print_config(const Config& config) {
+  YAML::Emitter out;
+  std::string sources;
+  for (const auto& file : config.files) {
+    sources += (sources.empty() ? "" : ", ") + file.string();
+  }
+  out << YAML::Comment("effective configuration" +
+                       (sources.empty() ? std::string(" (defaults)") : " merged from: " + sources));
+  out << YAML::Newline << YAML::BeginMap;
+
+  out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value;
+  emit_string(out, config.server.listen);
+  emit_number(out, "port", config.server.port);
+  emit_number(out, "workers", config.server.workers);
+  emit_number(out, "max_connections", config.server.max_connections);
+  emit_number(out, "max_connections_per_ip", config.server.max_connections_per_ip);
+  emit_seconds(out, "shutdown_grace", config.server.shutdown_grace);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  emit_number(out, "max_header_bytes", config.limits.max_header_bytes);
+  emit_number(out, "max_headers", config.limits.max_headers);
+  emit_number(out, "buffer_bytes", config.limits.buffer_bytes);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
+  emit_seconds(out, "header_read", config.timeouts.header_read);
+  emit_seconds(out, "connect", config.timeouts.connect);
+  emit_seconds(out, "idle", config.timeouts.idle);
+  emit_seconds(out, "hook", config.timeouts.hook);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "upstream" << YAML::Value << YAML::BeginMap;
+  emit_networks(out, "deny_networks", config.upstream.deny_networks);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;
+  emit_networks(out, "allow", config.admin.allow);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "level" << YAML::Value;
+  emit_string(out, config.logging.level);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "plugins" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dirs" << YAML::Value;
+  if (config.plugins.dirs.empty()) {
+    out << YAML::Flow;
+  }
+  out << YAML::BeginSeq;
+  for (const auto& dir : config.plugins.dirs) {
+    emit_string(out, dir.string());
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "enabled" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& name : config.plugins.enabled) {
+    emit_string(out, name);
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "settings" << YAML::Value;
+  if (config.plugins.settings.empty()) {
+    out << YAML::Flow;
+  }
+  out << YAML::BeginMap;
+  for (const auto& [name, settings] : config.plugins.settings) {
+    out << YAML::Key;
+    emit_string(out, name);
+    out << YAML::Value;
+    emit_json(out, settings);
+  }
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace proxy::config

@@ -1,0 +1,136 @@
+#include "config/yaml_load.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/config_error.hpp"
+
+namespace proxy::config {
+namespace {
+
+int line_of(const YAML::Mark& mark) {
+  return mark.line >= 0 ? mark.line + 1 : 0;
+}
+
+YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_line,
+                 const std::string& path);
+
+// Tags that only restate what a plain scalar resolves to; anything else is rejected so a
+// typed value is never silently misread.
+bool is_core_tag(const std::string& tag) {
+  return tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+         tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null";
+}
+
+std::string child_path(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + '.' + key;
+}
+
+YamlNode convert_map(const YAML::Node& node, YamlNode result, const std::string& path) {
+  for (const auto& pair : node) {
+    const int key_line = line_of(pair.first.Mark());
+    if (!pair.first.IsScalar()) {
+      throw ConfigError(result.file, path, key_line, "map keys must be plain strings");
+    }
+    const std::string key = pair.first.Scalar();
+    if (find_entry(result, key) != nullptr) {
+      // yaml-cpp keeps both; which one wins would be a guess, so refuse.
+      throw ConfigError(result.file, child_path(path, key), key_line,
+                        "duplicate key '" + key + "'");
+    }
+    result.entries.push_back({key, result.file, key_line,
+                              convert(pair.second, result.file, key_line, child_path(path, key))});
+  }
+  return result;
+}
+
+YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_line,
+                 const std::string& path) {
+  YamlNode result;
+  result.file = file;
+  // A missing value (`key:`) has no useful mark of its own; the key's line is the one to show.
+  result.line = node.IsNull() || line_of(node.Mark()) == 0 ? fallback_line : line_of(node.Mark());
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      result.kind = YamlNode::Kind::null;
+      return result;
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = node.Tag();
+      if (tag != "?" && tag != "!" && tag != "tag:yaml.org,2002:str" && !is_core_tag(tag)) {
+        throw ConfigError(file, path, result.line, "unsupported YAML tag '" + tag + "'");
+      }
+      result.kind = YamlNode::Kind::scalar;
+      result.scalar = node.Scalar();
+      result.plain = tag == "?" || is_core_tag(tag);
+      return result;
+    }
+    case YAML::NodeType::Sequence: {
+      result.kind = YamlNode::Kind::sequence;
+      std::size_t index = 0;
+      for (const auto& item : node) {
+        result.items.push_back(
+            convert(item, file, result.line, path + '[' + std::to_string(index) + ']'));
+        ++index;
+      }
+      return result;
+    }
+    case YAML::NodeType::Map:
+      result.kind = YamlNode::Kind::map;
+      return convert_map(node, std::move(result), path);
+  }
+  return result;
+}
+
+}  // namespace
+
+YamlNode load_yaml_text(const std::string& text, const std::string& file) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(text);
+  } catch (const YAML::ParserException& error) {
+    throw ConfigError(file, "", line_of(error.mark), "invalid YAML: " + error.msg);
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(file, "", line_of(error.mark), "invalid YAML: " + error.msg);
+  }
+  if (document.IsNull()) {
+    // Empty or comment-only file: contributes nothing.
+    YamlNode empty;
+    empty.kind = YamlNode::Kind::map;
+    empty.file = file;
+    return empty;
+  }
+  if (!document.IsMap()) {
+    throw ConfigError(file, "", line_of(document.Mark()),
+                      "expected a map of sections (server, limits, ...) at the top level");
+  }
+  try {
+    return convert(document, file, 1, "");
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(file, "", line_of(error.mark), "invalid YAML: " + error.msg);
+  }
+}
+
+YamlNode load_yaml_file(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) {
+    throw ConfigError(name, "", 0, "cannot read config file: it is a directory");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw ConfigError(name, "", 0, std::string("cannot read config file: ") + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw ConfigError(name, "", 0, "cannot read config file: read error");
+  }
+  return load_yaml_text(text.str(), name);
+}
+
+}  // namespace proxy::config

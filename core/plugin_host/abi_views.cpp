@@ -1,0 +1,89 @@
+#include "plugin_host/abi_views.hpp"
+
+namespace proxy::host {
+
+proxy_conn_info abi_conn_info(const ConnectionData& conn) {
+  proxy_conn_info out{};
+  out.size = sizeof(out);
+  out.id = conn.id;
+  out.client_ip = abi_str(conn.client_ip);
+  out.client_port = conn.client_port;
+  out.local_ip = abi_str(conn.local_ip);
+  out.local_port = conn.local_port;
+  out.worker = conn.worker;
+  return out;
+}
+
+RequestView::RequestView(RequestData& data, bool editable)
+    : data_(data), editable_(editable), handle_{&data.headers} {
+  abi_.size = sizeof(abi_);
+}
+
+const proxy_request* RequestView::refresh() {
+  fill_header_views(data_.headers, views_);
+  abi_.method = abi_str(data_.method);
+  abi_.target = abi_str(data_.target);
+  abi_.host = abi_str(data_.host);
+  abi_.port = data_.port;
+  abi_.path = abi_str(data_.path);
+  abi_.version = static_cast<std::uint32_t>(data_.version);
+  abi_.is_connect = data_.is_connect ? 1 : 0;
+  abi_.headers = views_.data();
+  abi_.header_count = views_.size();
+  abi_.editable = editable_ ? &handle_ : nullptr;
+  return &abi_;
+}
+
+ResponseView::ResponseView(ResponseData& data, bool editable)
+    : data_(data), editable_(editable), handle_{&data.headers} {
+  abi_.size = sizeof(abi_);
+}
+
+const proxy_response* ResponseView::refresh() {
+  fill_header_views(data_.headers, views_);
+  abi_.status = static_cast<std::uint32_t>(data_.status);
+  abi_.reason = abi_str(data_.reason);
+  abi_.version = static_cast<std::uint32_t>(data_.version);
+  abi_.headers = views_.data();
+  abi_.header_count = views_.size();
+  abi_.editable = editable_ ? &handle_ : nullptr;
+  return &abi_;
+}
+
+ClientHelloView::ClientHelloView(const ClientHelloData& data) {
+  alpn_.reserve(data.alpn.size());
+  for (const auto& protocol : data.alpn) {
+    alpn_.push_back(abi_str(protocol));
+  }
+  abi_.size = sizeof(abi_);
+  abi_.is_tls = data.is_tls ? 1 : 0;
+  abi_.sni = abi_str(data.sni);
+  abi_.alpn = alpn_.data();
+  abi_.alpn_count = alpn_.size();
+  abi_.legacy_version = data.legacy_version;
+  abi_.highest_version = data.highest_version;
+  abi_.has_ech = data.has_ech ? 1 : 0;
+}
+
+proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_info& conn) {
+  proxy_transaction out{};
+  out.size = sizeof(out);
+  out.kind = static_cast<std::uint32_t>(data.kind);
+  out.conn = &conn;
+  out.method = abi_str(data.method);
+  out.host = abi_str(data.host);
+  out.port = data.port;
+  out.target = abi_str(data.target);
+  out.status = static_cast<std::uint32_t>(data.status);
+  out.sni = abi_str(data.sni);
+  out.bytes_client_to_upstream = data.bytes_client_to_upstream;
+  out.bytes_upstream_to_client = data.bytes_upstream_to_client;
+  out.start_unix_ms = data.start_unix_ms;
+  out.duration_us = data.duration_us;
+  out.verdict = static_cast<std::uint32_t>(data.verdict);
+  out.decided_by = abi_str(data.decided_by);
+  out.reason = abi_str(data.reason);
+  return out;
+}
+
+}  // namespace proxy::host

@@ -1,0 +1,126 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin_host/header_list.hpp"
+#include "proxy/sdk/abi.h"
+
+// The C structs hooks receive, built from the core's own data. Each view borrows the
+// data it was built from: keep the data alive, and unchanged except through the view's
+// header handle, while a hook may read the view.
+namespace proxy::host {
+
+inline proxy_str abi_str(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+struct ConnectionData {
+  std::uint64_t id = 0;
+  std::string client_ip;
+  std::uint16_t client_port = 0;
+  std::string local_ip;
+  std::uint16_t local_port = 0;
+  std::uint32_t worker = 0;
+};
+
+proxy_conn_info abi_conn_info(const ConnectionData& conn);
+
+struct RequestData {
+  std::string method;
+  std::string target;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string path;
+  int version = 11;
+  bool is_connect = false;
+  HeaderList headers;
+};
+
+// A proxy_request over a RequestData whose headers the hook may edit (when `editable`).
+// refresh() before each hook: an earlier plugin's edits change the header views.
+class RequestView {
+ public:
+  RequestView(RequestData& data, bool editable);
+  RequestView(const RequestView&) = delete;
+  RequestView& operator=(const RequestView&) = delete;
+
+  const proxy_request* refresh();
+  RequestData& data() { return data_; }
+
+ private:
+  RequestData& data_;
+  bool editable_;
+  proxy_headers handle_;
+  std::vector<proxy_header> views_;
+  proxy_request abi_{};
+};
+
+struct ResponseData {
+  int status = 0;
+  std::string reason;
+  int version = 11;
+  HeaderList headers;
+};
+
+class ResponseView {
+ public:
+  ResponseView(ResponseData& data, bool editable);
+  ResponseView(const ResponseView&) = delete;
+  ResponseView& operator=(const ResponseView&) = delete;
+
+  const proxy_response* refresh();
+
+ private:
+  ResponseData& data_;
+  bool editable_;
+  proxy_headers handle_;
+  std::vector<proxy_header> views_;
+  proxy_response abi_{};
+};
+
+struct ClientHelloData {
+  bool is_tls = false;
+  std::string sni;
+  std::vector<std::string> alpn;
+  std::uint16_t legacy_version = 0;
+  std::uint16_t highest_version = 0;
+  bool has_ech = false;
+};
+
+class ClientHelloView {
+ public:
+  explicit ClientHelloView(const ClientHelloData& data);
+  ClientHelloView(const ClientHelloView&) = delete;
+  ClientHelloView& operator=(const ClientHelloView&) = delete;
+
+  const proxy_client_hello* get() const { return &abi_; }
+
+ private:
+  std::vector<proxy_str> alpn_;
+  proxy_client_hello abi_{};
+};
+
+struct TransactionData {
+  proxy_transaction_kind kind = PROXY_TRANSACTION_REQUEST;
+  std::string method;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string target;
+  int status = 0;
+  std::string sni;
+  std::uint64_t bytes_client_to_upstream = 0;
+  std::uint64_t bytes_upstream_to_client = 0;
+  std::int64_t start_unix_ms = 0;
+  std::uint64_t duration_us = 0;
+  proxy_verdict verdict = PROXY_VERDICT_ALLOW;
+  std::string decided_by;  // plugin name, "core", or empty when allowed
+  std::string reason;
+};
+
+// `conn` must outlive the returned struct, as `data` must.
+proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_info& conn);
+
+}  // namespace proxy::host

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/sdk/abi.h"
+
+namespace proxy::host {
+
+// RFC 9110 field-name: a non-empty token.
+bool valid_header_name(std::string_view name);
+// No CR, LF or NUL: anything else a peer sent is kept, but a plugin must not be able to
+// inject a header or split a message.
+bool valid_header_value(std::string_view value);
+
+// ASCII case-insensitive comparison, as HTTP field names compare.
+bool header_name_equals(std::string_view a, std::string_view b);
+
+// The header fields of one message, in order, as the core owns them. Names compare
+// case-insensitively; edits that would produce an invalid field are refused and change
+// nothing.
+//
+// @par Thread Safety
+// A value type: one thread at a time per object.
+class HeaderList {
+ public:
+  struct Field {
+    std::string name;
+    std::string value;
+  };
+
+  const std::vector<Field>& fields() const { return fields_; }
+  std::size_t size() const { return fields_.size(); }
+  bool empty() const { return fields_.empty(); }
+
+  // The first value of `name`.
+  std::optional<std::string_view> get(std::string_view name) const;
+  std::size_t count(std::string_view name) const;
+
+  // Replaces every `name` field with one `name: value`, at the first one's position (at the
+  // end when there was none). False, and no change, when the field is invalid.
+  bool set(std::string_view name, std::string_view value);
+  // Appends `name: value`. False, and no change, when the field is invalid.
+  bool add(std::string_view name, std::string_view value);
+  // Removes every `name` field; true also when there was none. False for an invalid name.
+  bool remove(std::string_view name);
+
+  void clear() { fields_.clear(); }
+
+ private:
+  std::vector<Field> fields_;
+};
+
+// Fills `out` with views of `headers` for a C struct; they stay valid until the list
+// changes. Reuses `out`'s capacity so a hot path does not allocate each time.
+void fill_header_views(const HeaderList& headers, std::vector<proxy_header>& out);
+std::vector<proxy_header> header_views(const HeaderList& headers);
+
+}  // namespace proxy::host
+
+// The C ABI's opaque header handle: a HeaderList the core lends to a hook, edited only
+// through the host_api header callbacks.
+struct proxy_headers {
+  proxy::host::HeaderList* list = nullptr;
+};

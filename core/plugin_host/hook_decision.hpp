@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+
+#include "proxy/sdk/abi.h"
+
+namespace proxy::host {
+
+// The core's view of a deciding hook's answer: what to do and which plugin said so.
+struct HookDecision {
+  proxy_verdict verdict = PROXY_VERDICT_ALLOW;
+  int status = 0;      // HTTP status for reject (and 500 for failed, 503 for a timeout)
+  std::string reason;  // one line, no control characters
+  std::string plugin;  // who decided; empty when allowed
+
+  bool allowed() const { return verdict == PROXY_VERDICT_ALLOW; }
+
+  static HookDecision allow() { return {}; }
+  static HookDecision failed(std::string plugin, std::string reason);
+  // A deferral that did not complete in time: 503, as for an overloaded dependency.
+  static HookDecision timed_out(std::string plugin);
+};
+
+// Reads what a plugin wrote, refusing anything the core could not act on: an unknown
+// verdict, a reject without a valid status, a deferred verdict where a final one is due.
+// The reason is cut to PROXY_REASON_MAX bytes and stripped of control characters, so it
+// can go into a status line or a log line as is.
+HookDecision read_decision(const proxy_decision& decision, const std::string& plugin);
+
+}  // namespace proxy::host

@@ -1,0 +1,100 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin_host/endpoint_registry.hpp"
+#include "plugin_host/plugin_info.hpp"
+#include "proxy/sdk/abi.h"
+
+namespace proxy::host {
+
+class HostContext;
+class PluginLibrary;
+class TimerService;
+
+// The hook points, as the core names them.
+enum class HookPoint : std::size_t { accept, request, sni, bytes, response, close };
+inline constexpr std::size_t hook_point_count = 6;
+
+// One created plugin instance, as the data path uses it.
+struct LoadedPlugin {
+  std::string name;  // as listed in plugins.enabled
+  std::filesystem::path path;
+  PluginInfo info;
+  proxy_hook_table hooks{};  // entries are null for hooks the plugin did not declare
+  void* self = nullptr;      // the instance: first argument of every hook
+
+  bool has(HookPoint hook) const;
+};
+
+// Loads the enabled plugins, owns their libraries and instances, and tears them down in
+// the one safe order: timers cancelled, instances destroyed newest first, and only then
+// libraries unloaded (code must stay mapped while any object it made is alive).
+//
+// @par Thread Safety
+// load() and shutdown() on one thread, while no hook runs. In between everything is
+// immutable, so the data path reads it from every io thread.
+class PluginRegistry {
+ public:
+  // `timers` must outlive the registry; it is cancelled (cancel_all) at shutdown.
+  explicit PluginRegistry(TimerService& timers);
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+  ~PluginRegistry();
+
+  // Loads and creates the plugins `enabled` names, in that order; each is looked up as
+  // lib<name>.so then <name>.so in `dirs`, in order. `settings_json` maps a plugin name to
+  // its plugins.settings.<name> as JSON text ("{}" when absent). Call once.
+  // Throws PluginError; whatever was created is destroyed again before it propagates.
+  void load(const std::vector<std::string>& enabled, const std::vector<std::filesystem::path>& dirs,
+            const std::map<std::string, std::string>& settings_json);
+
+  // Cancels timers, destroys instances (newest first), then unloads libraries. Idempotent;
+  // the destructor calls it.
+  void shutdown();
+
+  // In plugins.enabled order.
+  const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
+  const LoadedPlugin* find(std::string_view name) const;
+  // The plugins that declared `hook`, in plugins.enabled order.
+  const std::vector<const LoadedPlugin*>& with_hook(HookPoint hook) const {
+    return hooked_[static_cast<std::size_t>(hook)];
+  }
+
+  // The HTTP parser of the first enabled plugin providing it; nullptr when none does.
+  const proxy_http_parser_api* http_parser() const { return http_parser_; }
+  const LoadedPlugin* http_parser_plugin() const { return http_parser_plugin_; }
+  // Throws PluginError(no_http_parser) when no enabled plugin provides the parser.
+  void require_http_parser() const;
+
+  // Admin routes the plugins registered; sealed once load() returns.
+  const EndpointRegistry& endpoints() const { return endpoints_; }
+
+ private:
+  void load_one(const std::string& name, const std::vector<std::filesystem::path>& dirs,
+                const std::string& settings_json);
+  void index_hooks();
+
+  TimerService& timers_;
+  EndpointRegistry endpoints_;
+  // Index-aligned: libraries_[i] made plugins_[i] through contexts_[i]. libraries_ and
+  // contexts_ may hold one extra entry while a plugin is being created.
+  std::vector<std::unique_ptr<PluginLibrary>> libraries_;
+  std::vector<std::unique_ptr<HostContext>> contexts_;
+  std::vector<proxy_plugin_destroy_fn> destroyers_;
+  std::vector<LoadedPlugin> plugins_;
+  std::array<std::vector<const LoadedPlugin*>, hook_point_count> hooked_;
+  std::vector<std::string> enabled_;
+  const proxy_http_parser_api* http_parser_ = nullptr;
+  const LoadedPlugin* http_parser_plugin_ = nullptr;
+  bool loaded_ = false;
+};
+
+}  // namespace proxy::host

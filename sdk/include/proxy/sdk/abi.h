@@ -1,0 +1,364 @@
+/*
+ * The proxy-server plugin ABI: the only thing that crosses the shared-library boundary.
+ *
+ * Plain C on purpose: no C++ standard library, Boost, spdlog or nlohmann type appears
+ * here, so a plugin built with another compiler, standard library or Boost keeps loading.
+ *
+ * Rules every struct follows:
+ *  - It starts with `size` (sizeof as the writer knew it). Readers check it before
+ *    touching a field, so later minor versions may append fields.
+ *  - Strings are `proxy_str` views ({ptr,len}, not NUL-terminated).
+ *
+ * OWNERSHIP: every pointer the host passes into a hook is valid during that call only;
+ * a plugin copies what it keeps. Headers are edited through host callbacks, never by
+ * writing into host memory.
+ *
+ * Versioning: PROXY_SDK_ABI_VERSION is major.minor. The host loads a plugin of the same
+ * major and a minor up to its own. Appending a field or an optional hook is a minor bump;
+ * changing or removing anything is a major bump.
+ */
+#ifndef PROXY_SDK_ABI_H
+#define PROXY_SDK_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROXY_SDK_ABI_VERSION_MAJOR 1
+#define PROXY_SDK_ABI_VERSION_MINOR 0
+/* Packed as (major << 16) | minor, the value proxy_plugin_abi_version() returns. */
+#define PROXY_SDK_ABI_VERSION \
+  ((uint32_t)(((uint32_t)PROXY_SDK_ABI_VERSION_MAJOR << 16) | PROXY_SDK_ABI_VERSION_MINOR))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A borrowed string view. */
+typedef struct proxy_str {
+  const char* ptr;
+  size_t len;
+} proxy_str;
+
+typedef struct proxy_header {
+  proxy_str name;
+  proxy_str value;
+} proxy_header;
+
+typedef enum proxy_log_level {
+  PROXY_LOG_TRACE = 0,
+  PROXY_LOG_DEBUG = 1,
+  PROXY_LOG_INFO = 2,
+  PROXY_LOG_WARN = 3,
+  PROXY_LOG_ERROR = 4,
+  PROXY_LOG_CRITICAL = 5
+} proxy_log_level;
+
+typedef enum proxy_verdict {
+  PROXY_VERDICT_ALLOW = 0,
+  PROXY_VERDICT_REJECT = 1, /* answer with `status` and `reason`, then close */
+  PROXY_VERDICT_CLOSE = 2,  /* close the connection without an answer */
+  PROXY_VERDICT_DEFER = 3,  /* the plugin called host->defer() and completes later */
+  PROXY_VERDICT_FAILED = 4  /* the hook failed (a C++ plugin threw); reason says why */
+} proxy_verdict;
+
+typedef enum proxy_direction {
+  PROXY_DIRECTION_CLIENT_TO_UPSTREAM = 0,
+  PROXY_DIRECTION_UPSTREAM_TO_CLIENT = 1
+} proxy_direction;
+
+#define PROXY_REASON_MAX 256
+
+/* What a deciding hook answers. The host zero-fills it with verdict ALLOW before the call. */
+typedef struct proxy_decision {
+  size_t size;
+  uint32_t verdict; /* proxy_verdict */
+  uint32_t status;  /* HTTP status for REJECT */
+  uint32_t reason_len;
+  char reason[PROXY_REASON_MAX]; /* not NUL-terminated; reason_len bytes */
+} proxy_decision;
+
+typedef struct proxy_conn_info {
+  size_t size;
+  uint64_t id; /* unique per process */
+  proxy_str client_ip;
+  uint16_t client_port;
+  proxy_str local_ip;
+  uint16_t local_port;
+  uint32_t worker; /* index of the io thread that owns the connection */
+} proxy_conn_info;
+
+/* Opaque handle to a header list the host owns; edited only via host callbacks. */
+typedef struct proxy_headers proxy_headers;
+
+typedef struct proxy_request {
+  size_t size;
+  proxy_str method;
+  proxy_str target; /* as received: absolute-form, authority-form or origin-form */
+  proxy_str host;   /* target host, IPv6 without brackets; empty for origin-form */
+  uint16_t port;    /* target port (80 by default for http://) */
+  proxy_str path;   /* origin-form path and query; empty for CONNECT */
+  uint32_t version; /* 10 or 11 */
+  uint32_t is_connect;
+  const proxy_header* headers;
+  size_t header_count;
+  proxy_headers* editable; /* NULL when the headers cannot be edited in this hook */
+} proxy_request;
+
+typedef struct proxy_response {
+  size_t size;
+  uint32_t status;
+  proxy_str reason;
+  uint32_t version;
+  const proxy_header* headers;
+  size_t header_count;
+  proxy_headers* editable;
+} proxy_response;
+
+typedef struct proxy_client_hello {
+  size_t size;
+  uint32_t is_tls;       /* 0: the first bytes are not a TLS ClientHello */
+  proxy_str sni;         /* server_name; empty when absent */
+  const proxy_str* alpn; /* offered protocols, in order */
+  size_t alpn_count;
+  uint16_t legacy_version;  /* ClientHello.legacy_version, e.g. 0x0303 */
+  uint16_t highest_version; /* highest of supported_versions, else legacy_version */
+  uint32_t has_ech;         /* carries encrypted_client_hello: sni is the outer name */
+} proxy_client_hello;
+
+typedef enum proxy_transaction_kind {
+  PROXY_TRANSACTION_REQUEST = 0,   /* one plain HTTP request/response */
+  PROXY_TRANSACTION_TUNNEL = 1,    /* a CONNECT tunnel */
+  PROXY_TRANSACTION_CONNECTION = 2 /* a connection that ended before any request */
+} proxy_transaction_kind;
+
+/* Summary handed to on_close when a transaction or connection ends. */
+typedef struct proxy_transaction {
+  size_t size;
+  uint32_t kind; /* proxy_transaction_kind */
+  const proxy_conn_info* conn;
+  proxy_str method;
+  proxy_str host;
+  uint16_t port;
+  proxy_str target;
+  uint32_t status; /* HTTP status sent to the client; 0 when none */
+  proxy_str sni;
+  uint64_t bytes_client_to_upstream;
+  uint64_t bytes_upstream_to_client;
+  int64_t start_unix_ms;
+  uint64_t duration_us;
+  uint32_t verdict;     /* proxy_verdict of the final decision */
+  proxy_str decided_by; /* plugin name, "core", or empty when allowed */
+  proxy_str reason;
+} proxy_transaction;
+
+/* ---- admin endpoints ---------------------------------------------------------------- */
+
+typedef struct proxy_admin_request {
+  size_t size;
+  proxy_str method;
+  proxy_str path;
+  proxy_str query;
+  proxy_str client_ip;
+} proxy_admin_request;
+
+/* Opaque response the host builds; filled with host->response_* callbacks. */
+typedef struct proxy_admin_response proxy_admin_response;
+
+typedef void (*proxy_endpoint_fn)(void* user, const proxy_admin_request* request,
+                                  proxy_admin_response* response);
+
+/* ---- host API ----------------------------------------------------------------------- */
+
+/* Opaque per-call handle; lets a deciding hook defer. Valid during the call only. */
+typedef struct proxy_call proxy_call;
+/* Opaque completion of a deferred decision; owned by the host until completed. */
+typedef struct proxy_completion proxy_completion;
+
+/* Runs once: with cancelled = 0 when the delay passed, or 1 when the host shuts down
+ * first (release `user` then). */
+typedef void (*proxy_timer_fn)(void* user, int cancelled);
+
+/* Callbacks the host gives a plugin at creation. `host` is the first argument of the
+ * callbacks that take it. All callbacks are thread-safe unless noted. */
+typedef struct proxy_host_api {
+  size_t size;
+  void* host;
+  uint32_t abi_version; /* the host's PROXY_SDK_ABI_VERSION */
+  uint32_t log_level;   /* the host's proxy_log_level: messages below it are dropped */
+
+  void (*log)(void* host, uint32_t level, proxy_str message);
+
+  /* Header edits on a list handed to the current hook; call thread = hook thread.
+   * Return 0 on success, non-zero when the name or value is not a valid header. */
+  int (*header_set)(proxy_headers* headers, proxy_str name, proxy_str value);
+  int (*header_add)(proxy_headers* headers, proxy_str name, proxy_str value);
+  int (*header_remove)(proxy_headers* headers, proxy_str name);
+
+  /* Starts a deferral for the current call (call thread = hook thread). The hook then
+   * returns PROXY_VERDICT_DEFER, and complete() must be called exactly once, from any
+   * thread. Returns NULL when this hook cannot defer. */
+  proxy_completion* (*defer)(proxy_call* call);
+  void (*complete)(proxy_completion* completion, const proxy_decision* decision);
+
+  /* Calls fn(user, 0) on a host thread after delay_ms, or fn(user, 1) at shutdown. */
+  void (*schedule)(void* host, uint64_t delay_ms, proxy_timer_fn fn, void* user);
+
+  /* Routes `path` on the proxy's admin port to fn; only at creation time. Returns 0 on
+   * success, non-zero when the path is taken or invalid. fn runs on an io thread and
+   * must not block; user must stay valid until the plugin is destroyed. */
+  int (*register_endpoint)(void* host, proxy_str path, proxy_endpoint_fn fn, void* user);
+  void (*response_set_status)(proxy_admin_response* response, uint32_t status);
+  void (*response_set_header)(proxy_admin_response* response, proxy_str name, proxy_str value);
+  void (*response_append)(proxy_admin_response* response, proxy_str body);
+} proxy_host_api;
+
+/* ---- HTTP parser capability --------------------------------------------------------- */
+
+typedef enum proxy_http_message_kind {
+  PROXY_HTTP_REQUEST = 0,
+  PROXY_HTTP_RESPONSE = 1
+} proxy_http_message_kind;
+
+typedef enum proxy_parse_status {
+  PROXY_PARSE_NEED_MORE = 0,
+  PROXY_PARSE_DONE = 1,
+  PROXY_PARSE_ERROR = 2
+} proxy_parse_status;
+
+typedef enum proxy_body_kind {
+  PROXY_BODY_NONE = 0,
+  PROXY_BODY_CONTENT_LENGTH = 1,
+  PROXY_BODY_CHUNKED = 2,
+  PROXY_BODY_UNTIL_CLOSE = 3
+} proxy_body_kind;
+
+typedef struct proxy_parse_options {
+  size_t size;
+  uint64_t max_header_bytes;
+  uint64_t max_headers;
+  uint32_t response_to_head;    /* response of a HEAD request: no body */
+  uint32_t response_to_connect; /* response of a CONNECT request */
+} proxy_parse_options;
+
+typedef struct proxy_http_head {
+  size_t size;
+  proxy_str method; /* requests */
+  proxy_str target;
+  uint32_t status; /* responses */
+  proxy_str reason;
+  uint32_t version; /* 10 or 11 */
+  const proxy_header* headers;
+  size_t header_count;
+  uint32_t body_kind; /* proxy_body_kind */
+  uint64_t content_length;
+  uint32_t keep_alive;
+} proxy_http_head;
+
+typedef struct proxy_parse_error {
+  size_t size;
+  uint32_t status; /* the status the proxy answers with: 400, 431, 502 ... */
+  uint32_t reason_len;
+  char reason[PROXY_REASON_MAX];
+} proxy_parse_error;
+
+typedef struct proxy_http_message proxy_http_message;
+
+/* One parser object per message; used by one thread at a time. Views written into a
+ * proxy_http_head stay valid until the next call on that message or its destruction. */
+typedef struct proxy_http_parser_api {
+  size_t size;
+  void* self;
+  proxy_http_message* (*create)(void* self, uint32_t kind, const proxy_parse_options* options);
+  void (*destroy)(proxy_http_message* message);
+  /* Feeds the bytes received so far for the head (the host passes the whole buffered
+   * head each time). DONE fills `head` and sets *consumed to the head's length. */
+  uint32_t (*parse_head)(proxy_http_message* message, proxy_str input, size_t* consumed,
+                         proxy_http_head* head, proxy_parse_error* error);
+  /* Feeds body bytes; *consumed says how many belong to this message (framing included,
+   * forwarded verbatim). DONE when the message ends. */
+  uint32_t (*parse_body)(proxy_http_message* message, proxy_str input, size_t* consumed,
+                         proxy_parse_error* error);
+  /* The peer closed: DONE when that ends the message cleanly, ERROR otherwise. */
+  uint32_t (*finish)(proxy_http_message* message, proxy_parse_error* error);
+} proxy_http_parser_api;
+
+#define PROXY_CAPABILITY_HTTP_PARSER "http_parser"
+
+/* ---- hooks -------------------------------------------------------------------------- */
+
+typedef void (*proxy_on_accept_fn)(void* self, proxy_call* call, const proxy_conn_info* conn,
+                                   proxy_decision* out);
+typedef void (*proxy_on_request_fn)(void* self, proxy_call* call, const proxy_conn_info* conn,
+                                    const proxy_request* request, proxy_decision* out);
+typedef void (*proxy_on_sni_fn)(void* self, proxy_call* call, const proxy_conn_info* conn,
+                                const proxy_request* request, const proxy_client_hello* hello,
+                                proxy_decision* out);
+typedef void (*proxy_on_bytes_fn)(void* self, const proxy_conn_info* conn, uint32_t direction,
+                                  proxy_str bytes);
+typedef void (*proxy_on_response_fn)(void* self, const proxy_conn_info* conn,
+                                     const proxy_request* request, const proxy_response* response);
+typedef void (*proxy_on_close_fn)(void* self, const proxy_transaction* transaction);
+
+/* Entries are NULL for hooks the instance does not use; the host calls only the others.
+ * A hook never lets an exception or longjmp cross this boundary. */
+typedef struct proxy_hook_table {
+  size_t size;
+  proxy_on_accept_fn on_accept;
+  proxy_on_request_fn on_request;
+  proxy_on_sni_fn on_sni;
+  proxy_on_bytes_fn on_bytes;
+  proxy_on_response_fn on_response;
+  proxy_on_close_fn on_close;
+  /* Returns the capability's API struct (e.g. proxy_http_parser_api for
+   * PROXY_CAPABILITY_HTTP_PARSER) or NULL when the instance does not provide it. */
+  const void* (*get_capability)(void* self, proxy_str name);
+} proxy_hook_table;
+
+/* ---- exported symbols --------------------------------------------------------------- */
+
+typedef struct proxy_plugin_info {
+  size_t size;
+  proxy_str name;
+  proxy_str version;
+  proxy_str description;
+} proxy_plugin_info;
+
+typedef struct proxy_plugin_config {
+  size_t size;
+  proxy_str name;          /* as listed in plugins.enabled */
+  proxy_str settings_json; /* plugins.settings.<name> as JSON text; "{}" when absent */
+} proxy_plugin_config;
+
+typedef struct proxy_plugin_instance {
+  size_t size;
+  void* self;
+  const proxy_hook_table* hooks; /* valid until destroy */
+} proxy_plugin_instance;
+
+typedef enum proxy_create_result {
+  PROXY_CREATE_OK = 0,
+  PROXY_CREATE_FAILED = 1,           /* the factory failed (threw) */
+  PROXY_CREATE_SETTINGS_REJECTED = 2 /* the settings are invalid; error names the key */
+} proxy_create_result;
+
+#define PROXY_SYMBOL_ABI_VERSION "proxy_plugin_abi_version"
+#define PROXY_SYMBOL_INFO "proxy_plugin_get_info"
+#define PROXY_SYMBOL_CREATE "proxy_plugin_create"
+#define PROXY_SYMBOL_DESTROY "proxy_plugin_destroy"
+
+/* The four symbols a plugin exports (PROXY_PLUGIN in export.hpp defines them). The host
+ * calls proxy_plugin_abi_version first and nothing else unless it is compatible. */
+typedef uint32_t (*proxy_plugin_abi_version_fn)(void);
+typedef const proxy_plugin_info* (*proxy_plugin_info_fn)(void);
+/* Writes a one-line, NUL-terminated message into error (capacity error_cap) on failure. */
+typedef uint32_t (*proxy_plugin_create_fn)(const proxy_host_api* host,
+                                           const proxy_plugin_config* config,
+                                           proxy_plugin_instance* out, char* error,
+                                           size_t error_cap);
+typedef void (*proxy_plugin_destroy_fn)(void* self);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROXY_SDK_ABI_H */

@@ -1,0 +1,164 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/base_sink.h>
+#include <nlohmann/json.hpp>
+
+#include "proxy/sdk/abi.h"
+#include "proxy/sdk/types.hpp"
+
+namespace proxy::sdk {
+
+// Thrown by a plugin's constructor when its settings are wrong. The host stops startup
+// (exit 2) with "plugins.settings.<plugin>.<key>: <message>".
+class SettingsError : public std::runtime_error {
+ public:
+  SettingsError(std::string key, const std::string& message)
+      : std::runtime_error(message), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+struct AdminRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;
+  std::string_view client_ip;
+};
+
+struct AdminResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Runs on an io thread; must not block.
+using EndpointHandler = std::function<AdminResponse(const AdminRequest&)>;
+
+namespace detail {
+
+// spdlog sink whose output is the host's log callback: the host picks sinks and format.
+class HostLogSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit HostLogSink(const proxy_host_api* host) : host_(host) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const auto level = static_cast<std::uint32_t>(msg.level);  // spdlog's order matches
+    host_->log(host_->host, level, {msg.payload.data(), msg.payload.size()});
+  }
+  void flush_() override {}
+
+ private:
+  const proxy_host_api* host_;
+};
+
+}  // namespace detail
+
+// What the host gives each plugin: its name, its settings, a logger, timers and admin
+// endpoints. Owned by the SDK glue; outlives the plugin object.
+//
+// @par Thread Safety
+// name(), settings() and logger() are safe from any thread; register_endpoint() only
+// from the plugin's constructor; schedule() from any thread.
+class PluginContext {
+ public:
+  PluginContext(const proxy_host_api* host, std::string name, nlohmann::json settings)
+      : host_(host), name_(std::move(name)), settings_(std::move(settings)) {
+    logger_ = std::make_shared<spdlog::logger>(name_, std::make_shared<detail::HostLogSink>(host));
+    logger_->set_level(static_cast<spdlog::level::level_enum>(host->log_level));
+  }
+  PluginContext(const PluginContext&) = delete;
+  PluginContext& operator=(const PluginContext&) = delete;
+
+  const std::string& name() const { return name_; }
+  // plugins.settings.<name> from the merged config; an empty object when absent.
+  const nlohmann::json& settings() const { return settings_; }
+  spdlog::logger& log() const { return *logger_; }
+  const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
+  const proxy_host_api* host_api() const { return host_; }
+
+  // Runs fn on a host thread after `delay`. Dropped (never run) when the host shuts
+  // down first. fn must not block; an exception it throws is logged.
+  void schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
+    auto* timer = new Timer{this, std::move(fn)};
+    host_->schedule(host_->host, static_cast<std::uint64_t>(delay.count()), &run_timer, timer);
+  }
+
+  // Serves `path` (e.g. "/_metrics") on the proxy's port to clients in admin.allow.
+  // Throws std::runtime_error when the host refuses it (taken or invalid path).
+  void register_endpoint(const std::string& path, EndpointHandler handler) {
+    endpoints_.push_back(Endpoint{this, std::move(handler)});
+    if (host_->register_endpoint(host_->host, to_str(path), &run_endpoint, &endpoints_.back()) !=
+        0) {
+      endpoints_.pop_back();
+      throw std::runtime_error("cannot register endpoint '" + path + "'");
+    }
+  }
+
+ private:
+  struct Timer {
+    PluginContext* context;
+    std::function<void()> fn;
+  };
+  struct Endpoint {
+    PluginContext* context;
+    EndpointHandler handler;
+  };
+
+  static void run_timer(void* user, int cancelled) {
+    std::unique_ptr<Timer> timer(static_cast<Timer*>(user));
+    if (cancelled != 0) {
+      return;
+    }
+    try {
+      timer->fn();
+    } catch (const std::exception& e) {
+      timer->context->log().error("timer callback threw: {}", e.what());
+    } catch (...) {
+      timer->context->log().error("timer callback threw a non-standard exception");
+    }
+  }
+
+  static void run_endpoint(void* user, const proxy_admin_request* request,
+                           proxy_admin_response* response) {
+    auto& endpoint = *static_cast<Endpoint*>(user);
+    const proxy_host_api* host = endpoint.context->host_;
+    AdminResponse answer;
+    try {
+      answer = endpoint.handler(AdminRequest{to_view(request->method), to_view(request->path),
+                                             to_view(request->query), to_view(request->client_ip)});
+    } catch (const std::exception& e) {
+      endpoint.context->log().error("endpoint handler threw: {}", e.what());
+      answer = AdminResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
+    }
+    host->response_set_status(response, static_cast<std::uint32_t>(answer.status));
+    host->response_set_header(response, to_str("Content-Type"), to_str(answer.content_type));
+    for (const auto& [name, value] : answer.headers) {
+      host->response_set_header(response, to_str(name), to_str(value));
+    }
+    host->response_append(response, to_str(answer.body));
+  }
+
+  const proxy_host_api* host_;
+  std::string name_;
+  nlohmann::json settings_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::list<Endpoint> endpoints_;  // stable addresses: the host keeps pointers
+};
+
+}  // namespace proxy::sdk

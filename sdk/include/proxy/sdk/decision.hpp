@@ -1,0 +1,126 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "proxy/sdk/abi.h"
+
+namespace proxy::sdk {
+
+// What a deciding hook (on_accept, on_request, on_sni) answers.
+//
+// @par Thread Safety
+// A value type: distinct objects may be used from any thread.
+class Decision {
+ public:
+  enum class Kind : std::uint32_t {
+    allow = PROXY_VERDICT_ALLOW,
+    reject = PROXY_VERDICT_REJECT,
+    close = PROXY_VERDICT_CLOSE,
+    deferred = PROXY_VERDICT_DEFER,
+    failed = PROXY_VERDICT_FAILED,
+  };
+
+  static Decision allow() { return Decision(Kind::allow, 0, {}); }
+  // Answer the client with `status` and a short `reason`, then close.
+  static Decision reject(int status, std::string reason) {
+    return Decision(Kind::reject, status, std::move(reason));
+  }
+  // Close without an answer (inside a tunnel there is nobody to answer in HTTP).
+  static Decision close(std::string reason = {}) {
+    return Decision(Kind::close, 0, std::move(reason));
+  }
+  // Returned after taking a Completion with Connection::defer().
+  static Decision deferred() { return Decision(Kind::deferred, 0, {}); }
+  // Used by the SDK when a hook throws; plugins return reject() instead.
+  static Decision failed(std::string reason) {
+    return Decision(Kind::failed, 500, std::move(reason));
+  }
+
+  Kind kind() const { return kind_; }
+  int status() const { return status_; }
+  const std::string& reason() const { return reason_; }
+  bool allowed() const { return kind_ == Kind::allow; }
+
+  // Writes into the ABI struct; the reason is cut to PROXY_REASON_MAX bytes.
+  void write(proxy_decision& out) const {
+    out.verdict = static_cast<std::uint32_t>(kind_);
+    out.status = static_cast<std::uint32_t>(status_);
+    const std::size_t len = std::min<std::size_t>(reason_.size(), PROXY_REASON_MAX);
+    std::copy_n(reason_.data(), len, out.reason);
+    out.reason_len = static_cast<std::uint32_t>(len);
+  }
+
+  static Decision read(const proxy_decision& in) {
+    const std::size_t len = std::min<std::size_t>(in.reason_len, PROXY_REASON_MAX);
+    return Decision(static_cast<Kind>(in.verdict), static_cast<int>(in.status),
+                    std::string(in.reason, len));
+  }
+
+ private:
+  Decision(Kind kind, int status, std::string reason)
+      : kind_(kind), status_(status), reason_(std::move(reason)) {}
+
+  Kind kind_;
+  int status_;
+  std::string reason_;
+};
+
+// The promise to finish a deferred decision. Move-only; complete() takes effect once.
+// Dropping it uncompleted fails closed: the transaction is rejected with 500.
+//
+// @par Thread Safety
+// complete() may be called from any thread, but one object must not be used by two
+// threads at once.
+class Completion {
+ public:
+  Completion() = default;
+  Completion(const proxy_host_api* host, proxy_completion* completion)
+      : host_(host), completion_(completion) {}
+  Completion(Completion&& other) noexcept
+      : host_(other.host_), completion_(std::exchange(other.completion_, nullptr)) {}
+  Completion& operator=(Completion&& other) noexcept {
+    if (this != &other) {
+      fail_closed();
+      host_ = other.host_;
+      completion_ = std::exchange(other.completion_, nullptr);
+    }
+    return *this;
+  }
+  Completion(const Completion&) = delete;
+  Completion& operator=(const Completion&) = delete;
+  ~Completion() { fail_closed(); }
+
+  // Hands the decision to the host, which resumes the connection on its own thread.
+  // A deferred decision is not a valid answer here and is turned into a 500.
+  void complete(const Decision& decision) {
+    if (completion_ == nullptr) {
+      return;
+    }
+    proxy_decision out{};
+    out.size = sizeof(out);
+    if (decision.kind() == Decision::Kind::deferred) {
+      Decision::failed("deferred decision completed with 'deferred'").write(out);
+    } else {
+      decision.write(out);
+    }
+    host_->complete(std::exchange(completion_, nullptr), &out);
+  }
+
+  bool pending() const { return completion_ != nullptr; }
+
+ private:
+  void fail_closed() {
+    if (completion_ != nullptr) {
+      complete(Decision::failed("deferred decision dropped without completing"));
+    }
+  }
+
+  const proxy_host_api* host_ = nullptr;
+  proxy_completion* completion_ = nullptr;
+};
+
+}  // namespace proxy::sdk

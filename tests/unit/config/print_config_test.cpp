@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+#include "temp_dir.hpp"
+
+namespace proxy::config {
+namespace {
+
+class PrintConfig : public testing::TempDirTest {
+ protected:
+  // Prints, loads the output again and checks nothing changed.
+  void expect_round_trip(const Config& config) {
+    const std::string text = print_config(config);
+    const auto printed = write("printed.yaml", text);
+    Config reloaded;
+    ASSERT_NO_THROW(reloaded = load_config({printed})) << text;
+    reloaded.files = config.files;
+    EXPECT_EQ(reloaded, config) << text;
+  }
+};
+
+TEST_F(PrintConfig, DefaultsRoundTrip) {
+  const std::string text = print_config(Config{});
+  EXPECT_NE(text.find("port: 8888"), std::string::npos) << text;
+  EXPECT_NE(text.find("shutdown_grace: 30"), std::string::npos) << text;
+  EXPECT_NE(text.find("level: info"), std::string::npos) << text;
+  expect_round_trip(Config{});
+}
+
+TEST_F(PrintConfig, EverythingRoundTrips) {
+  const auto file = write("full.yaml", R"(
+server:
+  listen: "::1"
+  port: 0
+  workers: 4
+  shutdown_grace: 2.25
+timeouts:
+  header_read: 0.5
+  hook: 0.001
+upstream:
+  deny_networks: [10.1.2.3/8, "fe80::/10", "::ffff:0:0/96"]
+admin:
+  allow: []
+logging:
+  level: off
+plugins:
+  dirs: [/opt/proxy/plugins, plugins]
+  enabled: [http_parser, "123", null-ish]
+  settings:
+    demo:
+      count: 42
+      big: 18446744073709551615
+      ratio: 0.1
+      whole_float: 2.0
+      flag: true
+      quoted_number: "123"
+      quoted_bool: "false"
+      quoted_null: "null"
+      word: yes
+      dash: "-"
+      colon: "a: b"
+      hash: "# not a comment"
+      newline: "two\nlines"
+      nothing: ~
+      empty_list: []
+      empty_map: {}
+      list: [1, two, 3.5, {x: [y]}]
+    bare:
+)");
+  const Config config = load_config({file});
+  const std::string text = print_config(config);
+  EXPECT_NE(text.find("shutdown_grace: 2.25"), std::string::npos) << text;
+  EXPECT_NE(text.find("header_read: 0.5"), std::string::npos) << text;
+  EXPECT_NE(text.find("hook: 0.001"), std::string::npos) << text;
+  EXPECT_NE(text.find("10.0.0.0/8"), std::string::npos) << text;
+  EXPECT_NE(text.find(file.string()), std::string::npos) << "names the merged files\n" << text;
+  expect_round_trip(config);
+}
+
+}  // namespace
+}  // namespace proxy::config

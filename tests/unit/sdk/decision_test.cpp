@@ -1,0 +1,89 @@
+#include "proxy/sdk/decision.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using proxy::sdk::Completion;
+using proxy::sdk::Decision;
+
+// Records what a Completion hands to the host.
+std::vector<proxy_decision> completed;
+
+void record_complete(proxy_completion* /*completion*/, const proxy_decision* decision) {
+  completed.push_back(*decision);
+}
+
+proxy_host_api recording_host() {
+  proxy_host_api host{};
+  host.size = sizeof(host);
+  host.complete = &record_complete;
+  return host;
+}
+
+proxy_completion* fake_token() {
+  static int token = 0;
+  return reinterpret_cast<proxy_completion*>(&token);
+}
+
+TEST(Decision, RoundTripsThroughTheAbiStruct) {
+  proxy_decision out{};
+  Decision::reject(403, "blocked domain").write(out);
+  const Decision back = Decision::read(out);
+  EXPECT_EQ(back.kind(), Decision::Kind::reject);
+  EXPECT_EQ(back.status(), 403);
+  EXPECT_EQ(back.reason(), "blocked domain");
+}
+
+TEST(Decision, CutsReasonToTheAbiLimit) {
+  proxy_decision out{};
+  Decision::reject(400, std::string(1000, 'x')).write(out);
+  EXPECT_EQ(out.reason_len, PROXY_REASON_MAX);
+  EXPECT_EQ(Decision::read(out).reason().size(), PROXY_REASON_MAX);
+}
+
+TEST(Completion, CompletesOnce) {
+  completed.clear();
+  const proxy_host_api host = recording_host();
+  Completion completion(&host, fake_token());
+  completion.complete(Decision::reject(451, "legal"));
+  completion.complete(Decision::allow());
+  ASSERT_EQ(completed.size(), 1U);
+  EXPECT_EQ(completed[0].verdict, PROXY_VERDICT_REJECT);
+  EXPECT_EQ(completed[0].status, 451U);
+  EXPECT_FALSE(completion.pending());
+}
+
+TEST(Completion, FailsClosedWhenDropped) {
+  completed.clear();
+  const proxy_host_api host = recording_host();
+  { Completion dropped(&host, fake_token()); }
+  ASSERT_EQ(completed.size(), 1U);
+  EXPECT_EQ(completed[0].verdict, PROXY_VERDICT_FAILED);
+  EXPECT_EQ(completed[0].status, 500U);
+}
+
+TEST(Completion, MoveTransfersTheDuty) {
+  completed.clear();
+  const proxy_host_api host = recording_host();
+  Completion first(&host, fake_token());
+  Completion second(std::move(first));
+  EXPECT_FALSE(first.pending());  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  second.complete(Decision::allow());
+  ASSERT_EQ(completed.size(), 1U);
+  EXPECT_EQ(completed[0].verdict, PROXY_VERDICT_ALLOW);
+}
+
+TEST(Completion, RefusesDeferredAsAnAnswer) {
+  completed.clear();
+  const proxy_host_api host = recording_host();
+  Completion completion(&host, fake_token());
+  completion.complete(Decision::deferred());
+  ASSERT_EQ(completed.size(), 1U);
+  EXPECT_EQ(completed[0].verdict, PROXY_VERDICT_FAILED);
+}
+
+}  // namespace
