@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +17,9 @@
 #include "app/plugin_dirs.hpp"
 #include "app/version.hpp"
 #include "config/config.hpp"
+#include "connection/proxy_context.hpp"
+#include "connection/session.hpp"
+#include "connection/session_tracker.hpp"
 #include "plugin_host/plugin_discovery.hpp"
 #include "plugin_host/plugin_error.hpp"
 #include "plugin_host/plugin_registry.hpp"
@@ -77,20 +81,28 @@ int list_plugins(const std::vector<fs::path>& dirs, const config::Config& config
 // Runs the proxy until SIGINT or SIGTERM: then it stops accepting, lets in-flight work
 // finish for up to shutdown_grace, and stops what is left.
 int serve(const config::Config& config, host::PluginRegistry& registry) {
-  (void)registry;
+  // Declared before the pool, so they outlive every session the pool's contexts
+  // still hold when they are destroyed.
+  core::ProxyContext proxy(config, registry);
+  std::vector<core::SessionTracker> trackers;
   IoPool pool(config.server.workers);
+  trackers.resize(pool.size());
   asio::io_context main_context(1);
 
   // Before anything announces readiness: a signal from then on must mean a clean stop.
   asio::signal_set signals(main_context, SIGINT, SIGTERM);
 
-  // Accepted connections are closed at once until the data path lands.
-  Listener listener(main_context, pool, config.server.listen, config.server.port,
-                    [](tcp::socket socket) {
-                      boost::system::error_code ignored;
-                      socket.shutdown(tcp::socket::shutdown_both, ignored);
-                      socket.close(ignored);
-                    });
+  std::atomic<std::uint32_t> next_worker{0};
+  Listener listener(
+      main_context, pool, config.server.listen, config.server.port, [&](tcp::socket socket) {
+        // The socket already lives on the next worker's context; so does
+        // its session, from here on.
+        const std::uint32_t worker =
+            next_worker.fetch_add(1, std::memory_order_relaxed) % pool.size();
+        asio::post(socket.get_executor(), [&, worker, s = std::move(socket)]() mutable {
+          std::make_shared<core::Session>(proxy, trackers[worker], std::move(s), worker)->start();
+        });
+      });
   const tcp::endpoint bound = listener.local_endpoint();
   spdlog::info("listening on {}:{} with {} worker thread(s)", bound.address().to_string(),
                bound.port(), pool.size());
@@ -102,6 +114,10 @@ int serve(const config::Config& config, host::PluginRegistry& registry) {
     spdlog::info("received signal {}: stopping (grace {} ms)", signal_number,
                  config.server.shutdown_grace.count());
     listener.stop();
+    proxy.stopping.store(true);
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+      asio::post(pool.context(i), [&tracker = trackers[i]] { tracker.stop_all(); });
+    }
   });
 
   pool.start();

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace proxy::core {
+
+// server.max_connections and server.max_connections_per_ip. Per-IP counts live in
+// shards with a lock each, so accepts on different threads rarely contend, and an
+// entry exists only while that IP has connections (memory bounded by live connections).
+//
+// @par Thread Safety
+// Every member is safe from any thread.
+class ConnectionLimits {
+ public:
+  ConnectionLimits(std::size_t max_total, std::size_t max_per_ip)
+      : max_total_(max_total), max_per_ip_(max_per_ip) {}
+
+  // False (and nothing counted) when either cap is reached.
+  bool try_acquire(const std::string& ip);
+  void release(const std::string& ip);
+
+  std::size_t active() const { return active_.load(std::memory_order_relaxed); }
+  std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::string, std::size_t> counts;
+  };
+  Shard& shard_of(const std::string& ip);
+
+  const std::size_t max_total_;
+  const std::size_t max_per_ip_;
+  std::atomic<std::size_t> active_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::array<Shard, 16> shards_;
+};
+
+}  // namespace proxy::core

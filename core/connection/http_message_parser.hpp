@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "proxy/sdk/abi.h"
+
+namespace proxy::core {
+
+// The parser plugin's verdict on some bytes, in the core's terms.
+enum class ParseResult { need_more, done, error };
+
+struct ParsedHead {
+  std::string method;
+  std::string target;
+  int status = 0;
+  std::string reason;
+  int version = 11;
+  std::vector<std::pair<std::string, std::string>> headers;
+  proxy_body_kind body = PROXY_BODY_NONE;
+  std::uint64_t content_length = 0;
+  bool keep_alive = true;
+};
+
+struct ParseFailure {
+  int status = 400;
+  std::string reason;
+};
+
+// One message parsed through the HTTP parser capability (proxy_http_parser_api), owned
+// RAII. The core has no HTTP parsing of its own: this only forwards to the plugin.
+class HttpMessageParser {
+ public:
+  HttpMessageParser(const proxy_http_parser_api& api, proxy_http_message_kind kind,
+                    const proxy_parse_options& options);
+  HttpMessageParser(const HttpMessageParser&) = delete;
+  HttpMessageParser& operator=(const HttpMessageParser&) = delete;
+  ~HttpMessageParser();
+
+  // False when the plugin could not create a parser (then every call reports an error).
+  bool valid() const { return message_ != nullptr; }
+
+  // `input` is all of the head buffered so far; on done, `consumed` is its length.
+  ParseResult parse_head(std::string_view input, std::size_t& consumed, ParsedHead& head);
+  // `consumed` bytes of `input` belong to this message's body (framing included).
+  ParseResult parse_body(std::string_view input, std::size_t& consumed);
+  // The peer closed the connection.
+  ParseResult finish();
+
+  const ParseFailure& failure() const { return failure_; }
+
+ private:
+  ParseResult read_status(std::uint32_t status, const proxy_parse_error& error);
+
+  const proxy_http_parser_api& api_;
+  proxy_http_message* message_ = nullptr;
+  ParseFailure failure_;
+};
+
+}  // namespace proxy::core

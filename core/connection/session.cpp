@@ -1,0 +1,743 @@
+#include "connection/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "connection/head_writer.hpp"
+#include "connection/session_tracker.hpp"
+#include "connection/upstream_connector.hpp"
+#include "tls/client_hello_parser.hpp"
+
+namespace proxy::core {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto no_deadline = Clock::time_point::max();
+// The largest ClientHello the tunnel peeks at (several TLS records; post-quantum key
+// shares make them larger than one 16 KiB record).
+constexpr std::size_t max_client_hello_bytes = 64 * 1024;
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool has_token(const HeaderPairs& headers, std::string_view name, std::string_view token) {
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+    return s;
+  };
+  const std::string wanted_name = lower(std::string(name));
+  const std::string wanted_token = lower(std::string(token));
+  for (const auto& [field, value] : headers) {
+    if (lower(field) == wanted_name && lower(value).find(wanted_token) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+HeaderPairs to_pairs(const host::HeaderList& headers) {
+  HeaderPairs out;
+  out.reserve(headers.size());
+  for (const auto& field : headers.fields()) {
+    out.emplace_back(field.name, field.value);
+  }
+  return out;
+}
+
+proxy_parse_options parse_options(const config::Config& config) {
+  proxy_parse_options options{};
+  options.size = sizeof(options);
+  options.max_header_bytes = config.limits.max_header_bytes;
+  options.max_headers = config.limits.max_headers;
+  return options;
+}
+
+}  // namespace
+
+Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket client,
+                 std::uint32_t worker)
+    : context_(context),
+      tracker_(tracker),
+      client_(std::move(client)),
+      deadline_(client_.get_executor()) {
+  boost::system::error_code ec;
+  const auto remote = client_.remote_endpoint(ec);
+  const auto local = client_.local_endpoint(ec);
+  conn_.id = context_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
+  conn_.client_ip = remote.address().to_string();
+  conn_.client_port = remote.port();
+  conn_.local_ip = local.address().to_string();
+  conn_.local_port = local.port();
+  conn_.worker = worker;
+  conn_info_ = host::abi_conn_info(conn_);
+  client_.set_option(tcp::no_delay(true), ec);
+  deadline_.expires_at(no_deadline);
+}
+
+Session::~Session() {
+  if (admitted_) {
+    context_.limits.release(conn_.client_ip);
+  }
+}
+
+void Session::start() {
+  if (!context_.limits.try_acquire(conn_.client_ip)) {
+    spdlog::debug("conn {}: refused {}: connection limit reached", conn_.id, conn_.client_ip);
+    close_all();
+    return;
+  }
+  admitted_ = true;
+  tracker_.add(this);
+  auto self = shared_from_this();
+  asio::co_spawn(
+      client_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+  asio::co_spawn(
+      client_.get_executor(), [self] { return self->run(); },
+      [self](const std::exception_ptr& error) {
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            spdlog::error("conn {}: {}", self->conn_.id, e.what());
+          }
+        }
+        self->close_all();
+      });
+}
+
+void Session::on_stop() {
+  if (waiting_for_request_ && client_buffer_.empty()) {
+    close_all();
+  }
+}
+
+void Session::arm(std::chrono::milliseconds timeout) {
+  timed_out_ = false;
+  deadline_.expires_after(timeout);
+}
+
+void Session::disarm() {
+  deadline_.expires_at(no_deadline);
+}
+
+asio::awaitable<void> Session::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    boost::system::error_code ec;
+    co_await deadline_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) {
+      break;
+    }
+    if (deadline_.expiry() <= Clock::now()) {
+      timed_out_ = true;
+      deadline_.expires_at(no_deadline);
+      client_.cancel(ec);
+      if (upstream_) {
+        upstream_->cancel(ec);
+      }
+    }
+  }
+}
+
+void Session::close_upstream() {
+  if (upstream_) {
+    boost::system::error_code ignored;
+    upstream_->shutdown(tcp::socket::shutdown_both, ignored);
+    upstream_->close(ignored);
+    upstream_.reset();
+    upstream_key_.clear();
+  }
+}
+
+void Session::close_all() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  tracker_.remove(this);
+  boost::system::error_code ignored;
+  client_.shutdown(tcp::socket::shutdown_both, ignored);
+  client_.close(ignored);
+  close_upstream();
+  deadline_.cancel();
+}
+
+asio::awaitable<bool> Session::read_more(tcp::socket& socket, std::string& buffer) {
+  // Wait for readability first, so an idle connection holds no read buffer.
+  boost::system::error_code ec;
+  co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    co_return false;
+  }
+  const std::size_t available = std::max<std::size_t>(socket.available(ec), 1);
+  const std::size_t chunk = std::min(available, context_.config.limits.buffer_bytes);
+  const std::size_t old_size = buffer.size();
+  buffer.resize(old_size + chunk);
+  const std::size_t n = co_await socket.async_read_some(
+      asio::buffer(buffer.data() + old_size, chunk), asio::redirect_error(asio::use_awaitable, ec));
+  buffer.resize(old_size + n);
+  co_return !ec && n > 0;
+}
+
+asio::awaitable<bool> Session::write_all(tcp::socket& socket, std::string_view bytes) {
+  boost::system::error_code ec;
+  co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<Session::HeadResult> Session::read_head(tcp::socket& socket, std::string& buffer,
+                                                        HttpMessageParser& parser, ParsedHead& head,
+                                                        std::chrono::milliseconds timeout,
+                                                        bool first_byte_counts) {
+  // The client's header_read deadline starts with the first byte of the request, so an
+  // idle keep-alive connection is governed by the idle timeout instead.
+  bool armed = false;
+  if (!buffer.empty() || !first_byte_counts) {
+    arm(timeout);
+    armed = true;
+  }
+  for (;;) {
+    if (!buffer.empty()) {
+      std::size_t consumed = 0;
+      const ParseResult result = parser.parse_head(buffer, consumed, head);
+      if (result == ParseResult::done) {
+        buffer.erase(0, consumed);
+        disarm();
+        co_return HeadResult::ok;
+      }
+      if (result == ParseResult::error) {
+        disarm();
+        co_return HeadResult::failed;
+      }
+    }
+    if (!co_await read_more(socket, buffer)) {
+      disarm();
+      co_return timed_out_ ? HeadResult::timed_out : HeadResult::closed;
+    }
+    if (!armed) {
+      arm(timeout);
+      armed = true;
+    }
+  }
+}
+
+asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
+                                                    host::DecidingHookArgs args) {
+  if (context_.registry.with_hook(static_cast<host::HookPoint>(hook)).empty()) {
+    co_return host::HookDecision::allow();
+  }
+  // The completion arrives on a plugin's thread; `wake` brings it back here.
+  auto wake = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
+  auto result = std::make_shared<std::optional<host::HookDecision>>();
+  const auto executor = client_.get_executor();
+  auto chain = host::HookChain::create(
+      context_.registry, hook, args,
+      [executor](std::function<void()> fn) { asio::post(executor, std::move(fn)); },
+      [wake, result](host::HookDecision decision) {
+        *result = std::move(decision);
+        wake->cancel();
+      });
+  if (auto decided = chain->start()) {
+    co_return *decided;
+  }
+  struct CancelOnExit {
+    std::shared_ptr<host::HookChain> chain;
+    const std::shared_ptr<std::optional<host::HookDecision>>& result;
+    ~CancelOnExit() {
+      if (!result->has_value()) {
+        chain->cancel();
+      }
+    }
+  } cancel_on_exit{chain, result};
+
+  wake->expires_after(context_.config.timeouts.hook);
+  boost::system::error_code ec;
+  co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (!result->has_value()) {
+    if (auto timed_out = chain->time_out()) {
+      co_return *timed_out;
+    }
+    // The completion won the race and is on its way through the executor.
+    wake->expires_at(no_deadline);
+    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!result->has_value()) {
+    co_return host::HookDecision::failed("core", "deferred decision lost");
+  }
+  co_return **result;
+}
+
+asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close) {
+  if (transaction_) {
+    transaction_->status = status;
+    if (transaction_->reason.empty()) {
+      transaction_->reason = std::string(reason);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> extra;
+  if (status == 429) {
+    extra.emplace_back("Retry-After", "1");
+  }
+  arm(context_.config.timeouts.idle);
+  co_await write_all(client_, error_response(status, reason, close, extra));
+  disarm();
+}
+
+void Session::begin_transaction(const host::RequestData& request) {
+  transaction_.emplace();
+  transaction_start_ = Clock::now();
+  transaction_->start_unix_ms = unix_ms();
+  transaction_->kind = request.is_connect ? PROXY_TRANSACTION_TUNNEL : PROXY_TRANSACTION_REQUEST;
+  transaction_->method = request.method;
+  transaction_->host = request.host;
+  transaction_->port = request.port;
+  transaction_->target = request.target;
+}
+
+void Session::end_transaction() {
+  if (!transaction_) {
+    return;
+  }
+  transaction_->duration_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - transaction_start_)
+          .count());
+  if (!context_.registry.with_hook(host::HookPoint::close).empty()) {
+    const proxy_transaction abi = host::abi_transaction(*transaction_, conn_info_);
+    host::run_on_close(context_.registry, abi);
+  }
+  transaction_.reset();
+}
+
+void Session::count_bytes(proxy_direction direction, std::string_view bytes) {
+  if (transaction_) {
+    (direction == PROXY_DIRECTION_CLIENT_TO_UPSTREAM ? transaction_->bytes_client_to_upstream
+                                                     : transaction_->bytes_upstream_to_client) +=
+        bytes.size();
+  }
+  if (!context_.registry.with_hook(host::HookPoint::bytes).empty()) {
+    host::run_on_bytes(context_.registry, conn_info_, direction, bytes);
+  }
+}
+
+asio::awaitable<void> Session::run() {
+  auto self = shared_from_this();
+  {
+    const host::HookDecision decision =
+        co_await decide(host::DecidingHook::accept, host::DecidingHookArgs{&conn_info_});
+    if (!decision.allowed()) {
+      spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
+                    decision.reason);
+      host::TransactionData summary;
+      summary.kind = PROXY_TRANSACTION_CONNECTION;
+      summary.start_unix_ms = unix_ms();
+      summary.verdict = decision.verdict;
+      summary.decided_by = decision.plugin;
+      summary.reason = decision.reason;
+      transaction_ = std::move(summary);
+      transaction_start_ = Clock::now();
+      end_transaction();
+      co_return;
+    }
+  }
+
+  bool keep_alive = true;
+  while (keep_alive && !closed_ && !context_.stopping.load(std::memory_order_relaxed)) {
+    HttpMessageParser parser(context_.parser, PROXY_HTTP_REQUEST, parse_options(context_.config));
+    ParsedHead head;
+    waiting_for_request_ = true;
+    if (client_buffer_.empty()) {
+      arm(context_.config.timeouts.idle);  // an idle keep-alive connection ends here
+    }
+    const HeadResult result = co_await read_head(client_, client_buffer_, parser, head,
+                                                 context_.config.timeouts.header_read, true);
+    waiting_for_request_ = false;
+    if (result == HeadResult::closed) {
+      break;
+    }
+    if (result == HeadResult::timed_out) {
+      if (!client_buffer_.empty()) {
+        co_await reply_error(408, "request head not received in time", true);
+      }
+      break;
+    }
+    if (result == HeadResult::failed) {
+      co_await reply_error(parser.failure().status, parser.failure().reason, true);
+      break;
+    }
+    keep_alive = co_await handle_request(parser, head);
+    end_transaction();
+  }
+  close_all();
+}
+
+asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedHead& head) {
+  const auto target = parse_request_target(head.method, head.target);
+  host::RequestData request;
+  request.method = head.method;
+  request.target = head.target;
+  request.version = head.version;
+  request.is_connect = head.method == "CONNECT";
+  for (auto& [name, value] : head.headers) {
+    request.headers.add(name, value);
+  }
+  if (target) {
+    request.host = target->host;
+    request.port = target->port;
+    request.path = target->path;
+  }
+  begin_transaction(request);
+  if (!target) {
+    co_await reply_error(400, "unsupported request target", true);
+    co_return false;
+  }
+  if (target->form == RequestTarget::Form::origin) {
+    co_return co_await serve_admin(*target, head);
+  }
+
+  host::RequestView view(request, true);
+  const host::HookDecision decision = co_await decide(
+      host::DecidingHook::request, host::DecidingHookArgs{&conn_info_, &view, nullptr});
+  if (!decision.allowed()) {
+    transaction_->verdict = decision.verdict;
+    transaction_->decided_by = decision.plugin;
+    transaction_->reason = decision.reason;
+    if (decision.verdict == PROXY_VERDICT_CLOSE) {
+      co_return false;
+    }
+    const int status = decision.verdict == PROXY_VERDICT_FAILED ? 500 : decision.status;
+    co_await reply_error(status, decision.reason, true);
+    co_return false;
+  }
+  if (request.is_connect) {
+    co_await tunnel(request);
+    co_return false;
+  }
+  co_return co_await forward(parser, head, request);
+}
+
+asio::awaitable<bool> Session::serve_admin(const RequestTarget& target, const ParsedHead& head) {
+  // Admin requests carry no body; refusing one keeps the connection's framing simple.
+  if (head.body != PROXY_BODY_NONE) {
+    co_await reply_error(400, "admin endpoints take no request body", true);
+    co_return false;
+  }
+  const auto address = config::parse_ip_address(conn_.client_ip);
+  if (!config::any_contains(context_.config.admin.allow, address)) {
+    transaction_->decided_by = "core";
+    co_await reply_error(403, "admin endpoints are not available to this client", !head.keep_alive);
+    co_return head.keep_alive;
+  }
+  const auto query_start = target.path.find('?');
+  const std::string_view path = std::string_view(target.path).substr(0, query_start);
+  const std::string_view query = query_start == std::string::npos
+                                     ? std::string_view()
+                                     : std::string_view(target.path).substr(query_start + 1);
+  const auto reply =
+      context_.registry.endpoints().dispatch(head.method, path, query, conn_.client_ip);
+  if (!reply) {
+    co_await reply_error(404, "no such endpoint", !head.keep_alive);
+    co_return head.keep_alive;
+  }
+  transaction_->status = reply->status;
+  std::string out = "HTTP/1.1 " + std::to_string(reply->status) + " ";
+  out.append(status_text(reply->status)).append("\r\n");
+  for (const auto& [name, value] : reply->headers.fields()) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  out.append("Content-Length: ").append(std::to_string(reply->body.size())).append("\r\n");
+  if (!head.keep_alive) {
+    out.append("Connection: close\r\n");
+  }
+  out.append("\r\n");
+  if (head.method != "HEAD") {
+    out.append(reply->body);
+  }
+  transaction_->bytes_upstream_to_client += out.size();
+  arm(context_.config.timeouts.idle);
+  const bool written = co_await write_all(client_, out);
+  disarm();
+  co_return written&& head.keep_alive;
+}
+
+asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uint16_t port) {
+  const std::string key = authority(host, port, 0);
+  if (upstream_ && upstream_key_ == key && upstream_->is_open()) {
+    co_return true;
+  }
+  close_upstream();
+  auto connection = co_await connect_upstream(host, port, context_.config.timeouts.connect,
+                                              context_.config.upstream.deny_networks);
+  if (!connection.socket) {
+    transaction_->decided_by = "core";
+    co_await reply_error(connection.status, connection.reason, true);
+    co_return false;
+  }
+  upstream_.emplace(std::move(*connection.socket));
+  upstream_key_ = key;
+  co_return true;
+}
+
+asio::awaitable<bool> Session::relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
+                                          HttpMessageParser& parser, proxy_direction direction,
+                                          bool until_close) {
+  for (;;) {
+    if (!buffered.empty()) {
+      std::size_t consumed = 0;
+      const ParseResult result = parser.parse_body(buffered, consumed);
+      if (result == ParseResult::error) {
+        co_return false;
+      }
+      if (consumed > 0) {
+        const std::string_view chunk(buffered.data(), consumed);
+        count_bytes(direction, chunk);
+        arm(context_.config.timeouts.idle);
+        const bool written = co_await write_all(to, chunk);
+        disarm();
+        if (!written) {
+          co_return false;
+        }
+        buffered.erase(0, consumed);
+      }
+      if (result == ParseResult::done) {
+        co_return true;
+      }
+    } else {
+      std::size_t consumed = 0;
+      if (parser.parse_body({}, consumed) == ParseResult::done) {
+        co_return true;
+      }
+    }
+    arm(context_.config.timeouts.idle);
+    const bool got = co_await read_more(from, buffered);
+    disarm();
+    if (!got) {
+      // End of stream: the end of a close-delimited body, an error for any other.
+      co_return until_close && !timed_out_ && parser.finish() == ParseResult::done;
+    }
+  }
+}
+
+asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const ParsedHead& head,
+                                       host::RequestData& request) {
+  if (!co_await ensure_upstream(request.host, request.port)) {
+    co_return false;
+  }
+  const bool expects_continue = has_token(head.headers, "expect", "100-continue");
+  if (expects_continue) {
+    request.headers.remove("Expect");  // answered here: the client need not wait for the origin
+  }
+  const HeaderPairs headers = to_pairs(request.headers);
+  const std::string upstream_head =
+      upstream_request_head(request.method, request.path, std::min(head.version, 11), headers,
+                            authority(request.host, request.port, 80));
+  arm(context_.config.timeouts.idle);
+  const bool head_written = co_await write_all(*upstream_, upstream_head);
+  disarm();
+  if (!head_written) {
+    // A reused upstream connection may have been closed by the origin meanwhile.
+    close_upstream();
+    co_await reply_error(502, "upstream closed the connection", true);
+    co_return false;
+  }
+  if (expects_continue) {
+    co_await write_all(client_, "HTTP/1.1 100 Continue\r\n\r\n");
+  }
+  if (head.body != PROXY_BODY_NONE) {
+    if (!co_await relay_body(client_, client_buffer_, *upstream_, request_parser,
+                             PROXY_DIRECTION_CLIENT_TO_UPSTREAM, false)) {
+      close_upstream();
+      if (!timed_out_ && request_parser.failure().reason.size() > 0 && client_.is_open()) {
+        co_await reply_error(request_parser.failure().status, request_parser.failure().reason,
+                             true);
+      }
+      co_return false;
+    }
+  }
+
+  // The response: interim 1xx heads are passed on until the final one arrives.
+  proxy_parse_options options = parse_options(context_.config);
+  options.response_to_head = head.method == "HEAD" ? 1 : 0;
+  for (;;) {
+    HttpMessageParser response_parser(context_.parser, PROXY_HTTP_RESPONSE, options);
+    ParsedHead response;
+    const HeadResult result = co_await read_head(*upstream_, upstream_buffer_, response_parser,
+                                                 response, context_.config.timeouts.idle, false);
+    if (result != HeadResult::ok) {
+      close_upstream();
+      if (result == HeadResult::timed_out) {
+        co_await reply_error(504, "upstream did not answer in time", true);
+      } else if (result == HeadResult::failed) {
+        co_await reply_error(502, response_parser.failure().reason, true);
+      } else {
+        co_await reply_error(502, "upstream closed the connection", true);
+      }
+      co_return false;
+    }
+    if (response.status == 101) {
+      close_upstream();
+      co_await reply_error(502, "protocol upgrades are not supported", true);
+      co_return false;
+    }
+    host::ResponseData response_data;
+    response_data.status = response.status;
+    response_data.reason = response.reason;
+    response_data.version = response.version;
+    for (auto& [name, value] : response.headers) {
+      response_data.headers.add(name, value);
+    }
+    const bool interim = response.status >= 100 && response.status < 200;
+    if (!interim && !context_.registry.with_hook(host::HookPoint::response).empty()) {
+      host::RequestView request_view(request, false);
+      host::ResponseView response_view(response_data, true);
+      host::run_on_response(context_.registry, conn_info_, request_view, response_view);
+    }
+    const bool until_close = response.body == PROXY_BODY_UNTIL_CLOSE;
+    const bool client_keep_alive =
+        head.keep_alive && !until_close && !context_.stopping.load(std::memory_order_relaxed);
+    const HeaderPairs response_headers = to_pairs(response_data.headers);
+    const std::string client_head = client_response_head(
+        response.status, response.reason, 11, response_headers, !interim && !client_keep_alive);
+    count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, client_head);
+    arm(context_.config.timeouts.idle);
+    const bool written = co_await write_all(client_, client_head);
+    disarm();
+    if (!written) {
+      close_upstream();
+      co_return false;
+    }
+    if (interim) {
+      continue;
+    }
+    transaction_->status = response.status;
+    if (!co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,
+                             PROXY_DIRECTION_UPSTREAM_TO_CLIENT, until_close)) {
+      close_upstream();
+      co_return false;
+    }
+    if (until_close || !response.keep_alive) {
+      close_upstream();
+    }
+    co_return client_keep_alive;
+  }
+}
+
+asio::awaitable<std::string> Session::peek_client_hello(host::ClientHelloData& hello) {
+  std::string peeked;
+  // Clients of server-first protocols send nothing: give up after the peek timeout.
+  arm(context_.config.timeouts.header_read);
+  for (;;) {
+    const auto result = tls::parse_client_hello(
+        std::span(reinterpret_cast<const std::uint8_t*>(peeked.data()), peeked.size()),
+        max_client_hello_bytes);
+    if (result.status == tls::PeekStatus::client_hello) {
+      hello.is_tls = true;
+      hello.sni = result.hello.sni;
+      hello.alpn = result.hello.alpn;
+      hello.legacy_version = result.hello.legacy_version;
+      hello.highest_version = result.hello.highest_version;
+      hello.has_ech = result.hello.has_ech;
+      break;
+    }
+    if (result.status != tls::PeekStatus::need_more) {
+      break;  // not TLS, malformed or too large: plugins see is_tls = false
+    }
+    if (!co_await read_more(client_, peeked)) {
+      break;
+    }
+  }
+  disarm();
+  co_return peeked;
+}
+
+asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_direction direction) {
+  // The buffer lives only while the tunnel moves data.
+  std::vector<char> buffer(context_.config.limits.buffer_bytes);
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n = co_await from.async_read_some(
+        asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    if (n > 0) {
+      arm(context_.config.timeouts.idle);
+      count_bytes(direction, std::string_view(buffer.data(), n));
+      boost::system::error_code write_ec;
+      co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+                                 asio::redirect_error(asio::use_awaitable, write_ec));
+      if (write_ec) {
+        co_return false;
+      }
+    }
+    if (ec) {
+      // The sender finished: pass the half-close on, let the other direction go on.
+      to.shutdown(tcp::socket::shutdown_send, ec);
+      co_return ec != asio::error::operation_aborted;
+    }
+  }
+}
+
+asio::awaitable<void> Session::tunnel(host::RequestData& request) {
+  if (!co_await ensure_upstream(request.host, request.port)) {
+    co_return;
+  }
+  transaction_->status = 200;
+  if (!co_await write_all(client_, "HTTP/1.1 200 Connection Established\r\n\r\n")) {
+    co_return;
+  }
+  std::string peeked;
+  if (!context_.registry.with_hook(host::HookPoint::sni).empty()) {
+    host::ClientHelloData hello;
+    peeked = co_await peek_client_hello(hello);
+    transaction_->sni = hello.sni;
+    const host::ClientHelloView hello_view(hello);
+    host::RequestView request_view(request, false);
+    const host::HookDecision decision =
+        co_await decide(host::DecidingHook::sni,
+                        host::DecidingHookArgs{&conn_info_, &request_view, hello_view.get()});
+    if (!decision.allowed()) {
+      // Nothing peeked has reached the upstream: close both sides.
+      transaction_->verdict = decision.verdict;
+      transaction_->decided_by = decision.plugin;
+      transaction_->reason = decision.reason;
+      co_return;
+    }
+  }
+  if (!peeked.empty()) {
+    count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, peeked);
+    if (!co_await write_all(*upstream_, peeked)) {
+      co_return;
+    }
+    peeked = std::string();
+  }
+
+  // Two pumps on this executor; whichever side ends first half-closes the other, and
+  // the idle deadline closes both when nothing moves.
+  arm(context_.config.timeouts.idle);
+  auto self = shared_from_this();
+  auto other_done = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
+  auto other_finished = std::make_shared<bool>(false);
+  asio::co_spawn(
+      client_.get_executor(),
+      [self] {
+        return self->pump(self->client_, *self->upstream_, PROXY_DIRECTION_CLIENT_TO_UPSTREAM);
+      },
+      [other_done, other_finished](const std::exception_ptr&, bool) {
+        *other_finished = true;
+        other_done->cancel();
+      });
+  co_await pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
+  if (!*other_finished) {
+    boost::system::error_code ec;
+    co_await other_done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  disarm();
+}
+
+}  // namespace proxy::core

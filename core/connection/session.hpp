@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "asio.hpp"
+#include "connection/http_message_parser.hpp"
+#include "connection/proxy_context.hpp"
+#include "connection/request_target.hpp"
+#include "plugin_host/abi_views.hpp"
+#include "plugin_host/hook_chain.hpp"
+
+namespace proxy::core {
+
+class SessionTracker;
+
+// One client connection, from accept to close: reads request heads, runs the hooks,
+// and forwards plain HTTP, serves admin endpoints or opens a CONNECT tunnel.
+//
+// Lives on one io thread (its socket's executor) for life; everything here runs there.
+// Idle, it holds no buffer: it waits for readability before allocating anything.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(ProxyContext& context, SessionTracker& tracker, tcp::socket client, std::uint32_t worker);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  void start();
+  // Shutdown began: a connection waiting for its next request closes now; one in
+  // the middle of a transaction finishes it first.
+  void on_stop();
+
+ private:
+  enum class HeadResult { ok, closed, timed_out, failed };
+
+  asio::awaitable<void> run();
+  asio::awaitable<void> watchdog();
+
+  // Deadlines: the watchdog cancels both sockets when the armed time passes.
+  void arm(std::chrono::milliseconds timeout);
+  void disarm();
+
+  asio::awaitable<HeadResult> read_head(tcp::socket& socket, std::string& buffer,
+                                        HttpMessageParser& parser, ParsedHead& head,
+                                        std::chrono::milliseconds timeout, bool first_byte_counts);
+  asio::awaitable<bool> read_more(tcp::socket& socket, std::string& buffer);
+  asio::awaitable<bool> write_all(tcp::socket& socket, std::string_view bytes);
+  asio::awaitable<host::HookDecision> decide(host::DecidingHook hook, host::DecidingHookArgs args);
+
+  // Each returns whether the client connection may carry another request.
+  asio::awaitable<bool> handle_request(HttpMessageParser& parser, ParsedHead& head);
+  asio::awaitable<bool> serve_admin(const RequestTarget& target, const ParsedHead& head);
+  asio::awaitable<bool> forward(HttpMessageParser& request_parser, const ParsedHead& head,
+                                host::RequestData& request);
+  asio::awaitable<void> tunnel(host::RequestData& request);
+
+  asio::awaitable<bool> ensure_upstream(const std::string& host, std::uint16_t port);
+  asio::awaitable<bool> relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
+                                   HttpMessageParser& parser, proxy_direction direction,
+                                   bool until_close);
+  asio::awaitable<bool> pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
+  asio::awaitable<std::string> peek_client_hello(host::ClientHelloData& hello);
+
+  asio::awaitable<void> reply_error(int status, std::string_view reason, bool close);
+  void count_bytes(proxy_direction direction, std::string_view bytes);
+  void begin_transaction(const host::RequestData& request);
+  void end_transaction();
+  void close_upstream();
+  void close_all();
+
+  ProxyContext& context_;
+  SessionTracker& tracker_;
+  tcp::socket client_;
+  std::optional<tcp::socket> upstream_;
+  std::string upstream_key_;  // host:port the open upstream socket goes to
+
+  host::ConnectionData conn_;
+  proxy_conn_info conn_info_{};
+  bool admitted_ = false;  // counted in the connection limits
+
+  asio::steady_timer deadline_;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  bool waiting_for_request_ = false;
+
+  std::string client_buffer_;    // client bytes read but not yet consumed
+  std::string upstream_buffer_;  // upstream bytes read but not yet consumed
+
+  std::optional<host::TransactionData> transaction_;
+  std::chrono::steady_clock::time_point transaction_start_;
+};
+
+}  // namespace proxy::core

@@ -1,0 +1,83 @@
+#include "connection/upstream_connector.hpp"
+
+#include <memory>
+
+namespace proxy::core {
+namespace {
+
+// Shared with the timeout handler, which may run after the coroutine has returned.
+struct Attempt {
+  explicit Attempt(const asio::any_io_executor& executor)
+      : resolver(executor), socket(executor), timer(executor) {}
+
+  tcp::resolver resolver;
+  tcp::socket socket;
+  asio::steady_timer timer;
+  bool expired = false;
+};
+
+bool denied(const tcp::endpoint& endpoint, const std::vector<config::Network>& deny) {
+  const asio::ip::address address = endpoint.address();
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    return config::any_contains(deny, bytes);
+  }
+  const auto bytes = address.to_v6().to_bytes();
+  return config::any_contains(deny, bytes);
+}
+
+}  // namespace
+
+asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
+                                                     std::chrono::milliseconds timeout,
+                                                     const std::vector<config::Network>& deny) {
+  auto attempt = std::make_shared<Attempt>(co_await asio::this_coro::executor);
+  attempt->timer.expires_after(timeout);
+  attempt->timer.async_wait([attempt](const boost::system::error_code& ec) {
+    if (!ec) {
+      attempt->expired = true;
+      attempt->resolver.cancel();
+      boost::system::error_code ignored;
+      attempt->socket.close(ignored);
+    }
+  });
+  struct CancelTimer {
+    Attempt& attempt;
+    ~CancelTimer() { attempt.timer.cancel(); }
+  } cancel_timer{*attempt};
+
+  UpstreamConnection result;
+  boost::system::error_code ec;
+  const auto endpoints = co_await attempt->resolver.async_resolve(
+      host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+  if (attempt->expired) {
+    co_return UpstreamConnection{std::nullopt, 504, "upstream name resolution timed out"};
+  }
+  if (ec) {
+    co_return UpstreamConnection{std::nullopt, 502, "cannot resolve " + host + ": " + ec.message()};
+  }
+  bool any_allowed = false;
+  for (const auto& entry : endpoints) {
+    if (denied(entry.endpoint(), deny)) {
+      continue;
+    }
+    any_allowed = true;
+    attempt->socket.close(ec);
+    co_await attempt->socket.async_connect(entry.endpoint(),
+                                           asio::redirect_error(asio::use_awaitable, ec));
+    if (attempt->expired) {
+      co_return UpstreamConnection{std::nullopt, 504, "upstream connect timed out"};
+    }
+    if (!ec) {
+      attempt->socket.set_option(tcp::no_delay(true), ec);
+      result.socket.emplace(std::move(attempt->socket));
+      co_return result;
+    }
+  }
+  if (!any_allowed) {
+    co_return UpstreamConnection{std::nullopt, 403, "destination address is denied"};
+  }
+  co_return UpstreamConnection{std::nullopt, 502, "cannot connect upstream: " + ec.message()};
+}
+
+}  // namespace proxy::core

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asio.hpp"
+#include "config/network.hpp"
+
+namespace proxy::core {
+
+struct UpstreamConnection {
+  std::optional<tcp::socket> socket;  // set on success
+  int status = 0;                     // else the status to answer: 403, 502 or 504
+  std::string reason;
+};
+
+// Resolves `host` (asynchronously: Asio's resolver never blocks an io thread), drops
+// every address inside `deny` (cloud metadata, link-local: SSRF), and connects to the
+// remaining addresses in order, all within `timeout`.
+asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
+                                                     std::chrono::milliseconds timeout,
+                                                     const std::vector<config::Network>& deny);
+
+}  // namespace proxy::core
