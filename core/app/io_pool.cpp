@@ -20,8 +20,8 @@ IoPool::~IoPool() {
   join();
 }
 
-asio::io_context& IoPool::next() {
-  asio::io_context& chosen = *contexts_[next_];
+std::size_t IoPool::next_index() {
+  const std::size_t chosen = next_;
   next_ = (next_ + 1) % contexts_.size();
   return chosen;
 }

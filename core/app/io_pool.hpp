@@ -24,8 +24,8 @@ class IoPool {
 
   std::size_t size() const { return contexts_.size(); }
   asio::io_context& context(std::size_t index) { return *contexts_[index]; }
-  // Round-robin choice for the next accepted connection.
-  asio::io_context& next();
+  // Round-robin choice of the worker for the next accepted connection.
+  std::size_t next_index();
 
   void start();
   // Lets each context return once its work is done: the graceful half of shutdown.

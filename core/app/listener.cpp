@@ -29,8 +29,9 @@ void Listener::stop() {
 asio::awaitable<void> Listener::accept_loop() {
   while (acceptor_.is_open()) {
     boost::system::error_code ec;
+    const std::size_t worker = pool_.next_index();
     tcp::socket socket = co_await acceptor_.async_accept(
-        pool_.next(), asio::redirect_error(asio::use_awaitable, ec));
+        pool_.context(worker), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
       co_return;
     }
@@ -41,7 +42,7 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    handler_(std::move(socket));
+    handler_(std::move(socket), worker);
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -14,7 +15,8 @@ namespace proxy::app {
 // Lives on the context it was created with; stop() must be posted there.
 class Listener {
  public:
-  using Handler = std::function<void(tcp::socket)>;
+  // Receives each accepted socket, already bound to worker `worker`'s io_context.
+  using Handler = std::function<void(tcp::socket, std::size_t worker)>;
 
   // Binds and listens at once, so a busy port fails startup. Throws boost::system::system_error.
   Listener(asio::io_context& context, IoPool& pool, const std::string& address, unsigned short port,

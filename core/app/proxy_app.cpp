@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -92,18 +91,18 @@ int serve(const config::Config& config, host::PluginRegistry& registry) {
   // Before anything announces readiness: a signal from then on must mean a clean stop.
   asio::signal_set signals(main_context, SIGINT, SIGTERM);
 
-  std::atomic<std::uint32_t> next_worker{0};
-  Listener listener(
-      main_context, pool, config.server.listen, config.server.port, [&](tcp::socket socket) {
-        // The socket already lives on the next worker's context; so does
-        // its session, from here on.
-        const std::uint32_t worker =
-            next_worker.fetch_add(1, std::memory_order_relaxed) % pool.size();
-        asio::post(socket.get_executor(), [&, worker, s = std::move(socket)]() mutable {
-          std::make_shared<core::Session>(proxy, trackers[worker], std::move(s), worker)->start();
-        });
-      });
+  Listener listener(main_context, pool, config.server.listen, config.server.port,
+                    [&](tcp::socket socket, std::size_t worker) {
+                      // The session lives on the worker that owns the socket, for life.
+                      const auto executor = socket.get_executor();
+                      asio::post(executor, [&, worker, s = std::move(socket)]() mutable {
+                        std::make_shared<core::Session>(proxy, trackers[worker], std::move(s),
+                                                        static_cast<std::uint32_t>(worker))
+                            ->start();
+                      });
+                    });
   const tcp::endpoint bound = listener.local_endpoint();
+  proxy.self = core::SelfEndpoint{bound.address(), bound.port()};
   spdlog::info("listening on {}:{} with {} worker thread(s)", bound.address().to_string(),
                bound.port(), pool.size());
 

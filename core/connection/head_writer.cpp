@@ -8,6 +8,11 @@ namespace {
 
 constexpr std::string_view via_value = "1.1 proxy-server";
 
+// Via names the protocol version the message was received with (RFC 9110 §7.6.3).
+std::string_view via_for(int received_version) {
+  return received_version == 10 ? "1.0 proxy-server" : via_value;
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -34,7 +39,8 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }
 
 // Appends the headers that survive hop-by-hop removal, with our Via appended to any Via.
-void append_forwarded(std::string& out, const HeaderPairs& headers, std::string_view skip) {
+void append_forwarded(std::string& out, const HeaderPairs& headers, std::string_view skip,
+                      int received_version) {
   const HopByHop hop(headers);
   std::string via;
   for (const auto& [name, value] : headers) {
@@ -47,7 +53,7 @@ void append_forwarded(std::string& out, const HeaderPairs& headers, std::string_
     }
     append_field(out, name, value);
   }
-  via.append(via.empty() ? "" : ", ").append(via_value);
+  via.append(via.empty() ? "" : ", ").append(via_for(received_version));
   append_field(out, "Via", via);
 }
 
@@ -90,7 +96,7 @@ std::string upstream_request_head(std::string_view method, std::string_view path
   out.append(method).append(" ").append(path).append(" ").append(version_text(version));
   out.append("\r\n");
   append_field(out, "Host", host_header);
-  append_forwarded(out, headers, "host");
+  append_forwarded(out, headers, "host", version);
   out.append("\r\n");
   return out;
 }
@@ -99,9 +105,10 @@ std::string client_response_head(int status, std::string_view reason, int versio
                                  const HeaderPairs& headers, bool close) {
   std::string out;
   out.reserve(256 + headers.size() * 48);
-  out.append(version_text(version)).append(" ").append(std::to_string(status)).append(" ");
+  // The proxy speaks HTTP/1.1 to its clients whatever the origin spoke.
+  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   out.append(reason.empty() ? status_text(status) : reason).append("\r\n");
-  append_forwarded(out, headers, {});
+  append_forwarded(out, headers, {}, version);
   if (close) {
     append_field(out, "Connection", "close");
   }

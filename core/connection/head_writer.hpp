@@ -27,8 +27,8 @@ class HopByHop {
 std::string upstream_request_head(std::string_view method, std::string_view path, int version,
                                   const HeaderPairs& headers, std::string_view host_header);
 
-// The response head sent to the client: hop-by-hop fields removed, Via appended, and
-// Connection: close when the proxy will close after it.
+// The response head sent to the client: hop-by-hop fields removed, Via appended (naming
+// the origin's `version`), and Connection: close when the proxy will close after it.
 std::string client_response_head(int status, std::string_view reason, int version,
                                  const HeaderPairs& headers, bool close);
 

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "connection/connection_limits.hpp"
+#include "connection/upstream_connector.hpp"
 #include "plugin_host/plugin_registry.hpp"
 
 namespace proxy::core {
@@ -22,6 +23,7 @@ struct ProxyContext {
   const host::PluginRegistry& registry;
   const proxy_http_parser_api& parser;
   ConnectionLimits limits;
+  SelfEndpoint self;  // set once the listener is bound
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<bool> stopping{false};
 };

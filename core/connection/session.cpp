@@ -43,6 +43,22 @@ bool has_token(const HeaderPairs& headers, std::string_view name, std::string_vi
   return false;
 }
 
+void release_if_empty(std::string& buffer) {
+  if (buffer.empty()) {
+    std::string().swap(buffer);
+  }
+}
+
+// A kept-alive upstream connection is reusable only while it is quiet: readable means
+// the origin closed it (or sent something unasked), either way it is done.
+bool idle_and_open(tcp::socket& socket) {
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  char byte = 0;
+  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  return ec == asio::error::would_block;
+}
+
 HeaderPairs to_pairs(const host::HeaderList& headers) {
   HeaderPairs out;
   out.reserve(headers.size());
@@ -155,6 +171,7 @@ void Session::close_upstream() {
     upstream_.reset();
     upstream_key_.clear();
   }
+  upstream_buffer_.clear();
 }
 
 void Session::close_all() {
@@ -375,6 +392,9 @@ asio::awaitable<void> Session::run() {
     }
     keep_alive = co_await handle_request(parser, head);
     end_transaction();
+    // An idle keep-alive connection holds no buffer: give back what the bodies used.
+    release_if_empty(client_buffer_);
+    release_if_empty(upstream_buffer_);
   }
   close_all();
 }
@@ -470,12 +490,13 @@ asio::awaitable<bool> Session::serve_admin(const RequestTarget& target, const Pa
 
 asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uint16_t port) {
   const std::string key = authority(host, port, 0);
-  if (upstream_ && upstream_key_ == key && upstream_->is_open()) {
+  if (upstream_ && upstream_key_ == key && idle_and_open(*upstream_)) {
     co_return true;
   }
   close_upstream();
-  auto connection = co_await connect_upstream(host, port, context_.config.timeouts.connect,
-                                              context_.config.upstream.deny_networks);
+  auto connection =
+      co_await connect_upstream(host, port, context_.config.timeouts.connect,
+                                context_.config.upstream.deny_networks, context_.self);
   if (!connection.socket) {
     transaction_->decided_by = "core";
     co_await reply_error(connection.status, connection.reason, true);
@@ -486,15 +507,17 @@ asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uin
   co_return true;
 }
 
-asio::awaitable<bool> Session::relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
-                                          HttpMessageParser& parser, proxy_direction direction,
-                                          bool until_close) {
+asio::awaitable<Session::RelayResult> Session::relay_body(tcp::socket& from, std::string& buffered,
+                                                          tcp::socket& to,
+                                                          HttpMessageParser& parser,
+                                                          proxy_direction direction,
+                                                          bool until_close) {
   for (;;) {
     if (!buffered.empty()) {
       std::size_t consumed = 0;
       const ParseResult result = parser.parse_body(buffered, consumed);
       if (result == ParseResult::error) {
-        co_return false;
+        co_return RelayResult::source_failed;
       }
       if (consumed > 0) {
         const std::string_view chunk(buffered.data(), consumed);
@@ -503,17 +526,17 @@ asio::awaitable<bool> Session::relay_body(tcp::socket& from, std::string& buffer
         const bool written = co_await write_all(to, chunk);
         disarm();
         if (!written) {
-          co_return false;
+          co_return RelayResult::sink_failed;
         }
         buffered.erase(0, consumed);
       }
       if (result == ParseResult::done) {
-        co_return true;
+        co_return RelayResult::done;
       }
     } else {
       std::size_t consumed = 0;
       if (parser.parse_body({}, consumed) == ParseResult::done) {
-        co_return true;
+        co_return RelayResult::done;
       }
     }
     arm(context_.config.timeouts.idle);
@@ -521,7 +544,8 @@ asio::awaitable<bool> Session::relay_body(tcp::socket& from, std::string& buffer
     disarm();
     if (!got) {
       // End of stream: the end of a close-delimited body, an error for any other.
-      co_return until_close && !timed_out_ && parser.finish() == ParseResult::done;
+      const bool clean_end = until_close && !timed_out_ && parser.finish() == ParseResult::done;
+      co_return clean_end ? RelayResult::done : RelayResult::source_failed;
     }
   }
 }
@@ -551,16 +575,22 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   if (expects_continue) {
     co_await write_all(client_, "HTTP/1.1 100 Continue\r\n\r\n");
   }
+  // An origin may answer (413, 401 ...) and close before taking the whole body: then the
+  // upload fails but its answer is still passed on, and the client connection ends.
+  bool request_complete = true;
   if (head.body != PROXY_BODY_NONE) {
-    if (!co_await relay_body(client_, client_buffer_, *upstream_, request_parser,
-                             PROXY_DIRECTION_CLIENT_TO_UPSTREAM, false)) {
+    const RelayResult relayed =
+        co_await relay_body(client_, client_buffer_, *upstream_, request_parser,
+                            PROXY_DIRECTION_CLIENT_TO_UPSTREAM, false);
+    if (relayed == RelayResult::source_failed) {
       close_upstream();
-      if (!timed_out_ && request_parser.failure().reason.size() > 0 && client_.is_open()) {
+      if (!timed_out_ && !request_parser.failure().reason.empty() && client_.is_open()) {
         co_await reply_error(request_parser.failure().status, request_parser.failure().reason,
                              true);
       }
       co_return false;
     }
+    request_complete = relayed == RelayResult::done;
   }
 
   // The response: interim 1xx heads are passed on until the final one arrives.
@@ -601,11 +631,12 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
       host::run_on_response(context_.registry, conn_info_, request_view, response_view);
     }
     const bool until_close = response.body == PROXY_BODY_UNTIL_CLOSE;
-    const bool client_keep_alive =
-        head.keep_alive && !until_close && !context_.stopping.load(std::memory_order_relaxed);
+    const bool client_keep_alive = head.keep_alive && request_complete && !until_close &&
+                                   !context_.stopping.load(std::memory_order_relaxed);
     const HeaderPairs response_headers = to_pairs(response_data.headers);
-    const std::string client_head = client_response_head(
-        response.status, response.reason, 11, response_headers, !interim && !client_keep_alive);
+    const std::string client_head =
+        client_response_head(response.status, response.reason, response.version, response_headers,
+                             !interim && !client_keep_alive);
     count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, client_head);
     arm(context_.config.timeouts.idle);
     const bool written = co_await write_all(client_, client_head);
@@ -618,20 +649,20 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
       continue;
     }
     transaction_->status = response.status;
-    if (!co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,
-                             PROXY_DIRECTION_UPSTREAM_TO_CLIENT, until_close)) {
+    if (co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,
+                            PROXY_DIRECTION_UPSTREAM_TO_CLIENT, until_close) != RelayResult::done) {
       close_upstream();
       co_return false;
     }
-    if (until_close || !response.keep_alive) {
-      close_upstream();
+    if (!request_complete || until_close || !response.keep_alive || !upstream_buffer_.empty()) {
+      close_upstream();  // bytes past the response mean the origin cannot be trusted
     }
     co_return client_keep_alive;
   }
 }
 
-asio::awaitable<std::string> Session::peek_client_hello(host::ClientHelloData& hello) {
-  std::string peeked;
+asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
+                                                 host::ClientHelloData& hello) {
   // Clients of server-first protocols send nothing: give up after the peek timeout.
   arm(context_.config.timeouts.header_read);
   for (;;) {
@@ -655,7 +686,6 @@ asio::awaitable<std::string> Session::peek_client_hello(host::ClientHelloData& h
     }
   }
   disarm();
-  co_return peeked;
 }
 
 asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_direction direction) {
@@ -691,10 +721,12 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
   if (!co_await write_all(client_, "HTTP/1.1 200 Connection Established\r\n\r\n")) {
     co_return;
   }
-  std::string peeked;
+  // Bytes the client sent right behind the CONNECT head belong to the tunnel.
+  std::string peeked = std::move(client_buffer_);
+  client_buffer_.clear();
   if (!context_.registry.with_hook(host::HookPoint::sni).empty()) {
     host::ClientHelloData hello;
-    peeked = co_await peek_client_hello(hello);
+    co_await peek_client_hello(peeked, hello);
     transaction_->sni = hello.sni;
     const host::ClientHelloView hello_view(hello);
     host::RequestView request_view(request, false);

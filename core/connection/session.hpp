@@ -60,11 +60,14 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> tunnel(host::RequestData& request);
 
   asio::awaitable<bool> ensure_upstream(const std::string& host, std::uint16_t port);
-  asio::awaitable<bool> relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
-                                   HttpMessageParser& parser, proxy_direction direction,
-                                   bool until_close);
+  enum class RelayResult { done, source_failed, sink_failed };
+  asio::awaitable<RelayResult> relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
+                                          HttpMessageParser& parser, proxy_direction direction,
+                                          bool until_close);
   asio::awaitable<bool> pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
-  asio::awaitable<std::string> peek_client_hello(host::ClientHelloData& hello);
+  // Reads client bytes into `peeked` until they hold a whole ClientHello, or show they
+  // are not one, or the peek times out.
+  asio::awaitable<void> peek_client_hello(std::string& peeked, host::ClientHelloData& hello);
 
   asio::awaitable<void> reply_error(int status, std::string_view reason, bool close);
   void count_bytes(proxy_direction direction, std::string_view bytes);

@@ -26,11 +26,23 @@ bool denied(const tcp::endpoint& endpoint, const std::vector<config::Network>& d
   return config::any_contains(deny, bytes);
 }
 
+bool is_self(const tcp::endpoint& endpoint, const SelfEndpoint& self) {
+  if (endpoint.port() != self.port) {
+    return false;
+  }
+  const asio::ip::address address = endpoint.address();
+  if (self.listen.is_unspecified()) {
+    return address.is_loopback() || address.is_unspecified();
+  }
+  return address == self.listen;
+}
+
 }  // namespace
 
 asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
                                                      std::chrono::milliseconds timeout,
-                                                     const std::vector<config::Network>& deny) {
+                                                     const std::vector<config::Network>& deny,
+                                                     const SelfEndpoint& self) {
   auto attempt = std::make_shared<Attempt>(co_await asio::this_coro::executor);
   attempt->timer.expires_after(timeout);
   attempt->timer.async_wait([attempt](const boost::system::error_code& ec) {
@@ -58,6 +70,9 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
   }
   bool any_allowed = false;
   for (const auto& entry : endpoints) {
+    if (is_self(entry.endpoint(), self)) {
+      co_return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
+    }
     if (denied(entry.endpoint(), deny)) {
       continue;
     }

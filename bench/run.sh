@@ -1,0 +1,450 @@
+#!/usr/bin/env bash
+# Benchmarks proxy-server side by side with Squid and tinyproxy, and with no proxy at all
+# (direct), against an nginx origin, all on 127.0.0.1. One command:
+#
+#   bench/run.sh            full run (10 s wrk runs, 1 GiB downloads, 10,000 idle
+#                           connections); writes bench/RESULTS.md
+#   bench/run.sh --quick    smoke test (3 s, 64 MiB, 1,000); prints the table only
+#
+# It installs what is missing (bench/install-bench-deps.sh, scripts/install-deps.sh),
+# builds the proxy (Release), starts every server it needs on free loopback ports in a
+# temporary folder, measures, prints a Markdown table on stdout, and on exit stops every
+# process it started (by PID) and removes the temporary folder. See bench/README.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+usage() {
+  cat <<'EOF'
+Usage: bench/run.sh [--quick] [--out FILE] [--no-wait]
+  --quick     smoke test: 3 s wrk runs, 64 MiB downloads, 1,000 idle connections;
+              prints the table but writes no results file unless --out is given
+  --out FILE  where to write the Markdown report (full run: bench/RESULTS.md)
+  --no-wait   do not wait for the machine's load average to settle before measuring
+Environment: BENCH_MAX_LOAD (1.5) and BENCH_LOAD_WAIT (600 s): a full run first waits,
+up to BENCH_LOAD_WAIT seconds, for the 1-minute load average to fall below BENCH_MAX_LOAD.
+EOF
+}
+
+quick=0
+out=""
+wait_load=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --out)
+      [ $# -ge 2 ] || { usage >&2; exit 2; }
+      out=$2
+      shift
+      ;;
+    --no-wait) wait_load=0 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$quick" = 1 ]; then
+  mode=quick wrk_duration=3 size_mib=64 idle_conns=1000
+  wait_load=0
+else
+  mode=full wrk_duration=10 size_mib=1024 idle_conns=10000
+  out=${out:-$here/RESULTS.md}
+fi
+wrk_threads=2
+wrk_conns=50
+wrk_timeout=5         # seconds; a slower response counts as a wrk timeout error
+warmup_duration=1     # an unmeasured wrk run before each measured one
+curl_max_time=300     # seconds, per download
+max_load=${BENCH_MAX_LOAD:-1.5}
+load_wait=${BENCH_LOAD_WAIT:-600}
+size_bytes=$((size_mib * 1024 * 1024))
+
+log() { echo "bench: $*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# --- dependencies and build -------------------------------------------------------------
+"$here/install-bench-deps.sh"
+"$repo/scripts/install-deps.sh"
+log "building proxy-server (Release)"
+"$repo/scripts/build.sh" build -DCMAKE_BUILD_TYPE=Release -DPROXY_BUILD_TESTS=OFF >&2
+proxy_bin=$repo/build/bin/proxy-server
+plugin_dir=$repo/build/bin/plugins
+[ -x "$proxy_bin" ] || die "no $proxy_bin after the build"
+
+# Every process started here inherits this: 10,000 idle connections need the descriptors.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -n)
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((idle_conns + 512)) ]; then
+  log "warning: only $nofile descriptors per process; the idle-connection test may fall short"
+fi
+
+# --- temp dir, process bookkeeping, cleanup -----------------------------------------------
+work=$(mktemp -d -t proxy-bench.XXXXXXXX)
+chmod 755 "$work" # nginx, squid and tinyproxy drop root for their own users
+pids=()
+
+alive() { # PID: running, and not a zombie waiting to be reaped
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "${st:0:1}" != Z ]
+}
+
+descendants() { # PID: its live descendants, children first
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
+stop_pid() { # PID: SIGTERM, up to 5 s to exit, then SIGKILL (it and what it started)
+  local pid=$1 kids i
+  kids=$(descendants "$pid")
+  if alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 50); do
+      alive "$pid" || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  for i in $kids; do
+    alive "$i" && kill -KILL "$i" 2>/dev/null || true
+  done
+}
+
+cleanup() {
+  local rc=$? i
+  set +e
+  trap - EXIT INT TERM
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    stop_pid "${pids[$i]}"
+  done
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait_port() { # PORT PID NAME LOG: until PORT accepts, at most 15 s
+  local port=$1 pid=$2 name=$3 logf=$4 i
+  for i in $(seq 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    if ! alive "$pid"; then
+      tail -n 20 "$logf" >&2 || true
+      die "$name exited during startup"
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$logf" >&2 || true
+  die "$name is not listening on 127.0.0.1:$port after 15 s"
+}
+
+# Free loopback ports, all held at once while chosen so that they differ.
+read -r p_http p_tls p_squid p_tiny p_ours <<<"$(python3 - <<'EOF'
+import socket
+socks = []
+for _ in range(5):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+)"
+
+# --- origin: nginx ----------------------------------------------------------------------
+mkdir -p "$work/www" "$work/nginx/tmp"
+head -c 99 /dev/zero | tr '\0' 'x' >"$work/www/small"
+echo >>"$work/www/small" # 100 bytes
+fallocate -l "$size_bytes" "$work/www/big" 2>/dev/null || truncate -s "$size_bytes" "$work/www/big"
+chmod -R a+rX "$work/www"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" 2>/dev/null
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+worker_rlimit_nofile 20000;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 75s;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$p_http;
+    root $work/www;
+  }
+  server {
+    listen 127.0.0.1:$p_tls ssl;
+    ssl_certificate $work/nginx/cert.pem;
+    ssl_certificate_key $work/nginx/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $work/www;
+  }
+}
+EOF
+nginx -p "$work/nginx/" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
+  >"$work/nginx/stderr" 2>&1 &
+pid_nginx=$!
+pids+=("$pid_nginx")
+wait_port "$p_http" "$pid_nginx" nginx "$work/nginx/error.log"
+wait_port "$p_tls" "$pid_nginx" nginx "$work/nginx/error.log"
+
+# --- Squid ------------------------------------------------------------------------------
+# Debian 12's squid 5.7: foreground with -N, drops root for the `proxy` user, so its
+# folder belongs to that user. No cache (cache deny all, no cache_dir), no access log, no
+# pinger or netdb, loopback clients only, CONNECT only to the origin's TLS port.
+mkdir -p "$work/squid"
+cat >"$work/squid/squid.conf" <<EOF
+http_port 127.0.0.1:$p_squid
+visible_hostname bench-squid
+workers 1
+pid_filename $work/squid/squid.pid
+cache_log $work/squid/cache.log
+access_log none
+cache_store_log none
+netdb_filename none
+pinger_enable off
+coredump_dir $work/squid
+cache deny all
+shutdown_lifetime 1 seconds
+max_filedescriptors $nofile
+acl SSL_ports port $p_tls
+acl CONNECT method CONNECT
+http_access deny CONNECT !SSL_ports
+http_access allow localhost
+http_access deny all
+EOF
+if [ "$(id -u)" = 0 ] && id proxy >/dev/null 2>&1; then
+  chown -R proxy: "$work/squid"
+fi
+squid -N -f "$work/squid/squid.conf" >"$work/squid/stderr" 2>&1 &
+pid_squid=$!
+pids+=("$pid_squid")
+wait_port "$p_squid" "$pid_squid" squid "$work/squid/cache.log"
+
+# --- tinyproxy --------------------------------------------------------------------------
+mkdir -p "$work/tinyproxy"
+tiny_user=""
+if [ "$(id -u)" = 0 ]; then
+  tiny_user="User nobody
+Group $(id -gn nobody 2>/dev/null || echo nogroup)"
+  chown -R nobody: "$work/tinyproxy" 2>/dev/null || true
+fi
+cat >"$work/tinyproxy/tinyproxy.conf" <<EOF
+$tiny_user
+Port $p_tiny
+Listen 127.0.0.1
+Timeout 600
+MaxClients $((idle_conns + 1000))
+Allow 127.0.0.1
+ConnectPort $p_tls
+LogLevel Error
+PidFile "$work/tinyproxy/tinyproxy.pid"
+EOF
+tinyproxy -d -c "$work/tinyproxy/tinyproxy.conf" >"$work/tinyproxy/stderr" 2>&1 &
+pid_tiny=$!
+pids+=("$pid_tiny")
+wait_port "$p_tiny" "$pid_tiny" tinyproxy "$work/tinyproxy/stderr"
+
+# --- ours -------------------------------------------------------------------------------
+# header_read 60 s so that half-sent requests survive the idle-connection measurement.
+mkdir -p "$work/ours"
+cat >"$work/ours/proxy.yaml" <<EOF
+server: {listen: 127.0.0.1, port: $p_ours, workers: 0, max_connections: 20000, max_connections_per_ip: 20000, shutdown_grace: 1}
+timeouts: {header_read: 60}
+plugins: {dirs: [$plugin_dir], enabled: [http_parser]}
+logging: {level: warn}
+EOF
+"$proxy_bin" --config "$work/ours/proxy.yaml" >"$work/ours/stdout" 2>"$work/ours/stderr" &
+pid_ours=$!
+pids+=("$pid_ours")
+wait_port "$p_ours" "$pid_ours" proxy-server "$work/ours/stderr"
+
+log "origin http :$p_http, https :$p_tls; squid :$p_squid, tinyproxy :$p_tiny, ours :$p_ours"
+
+# --- load --------------------------------------------------------------------------------
+load1() { cut -d' ' -f1 /proc/loadavg; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+if [ "$wait_load" = 1 ]; then
+  waited=0
+  while ! below "$(load1)" "$max_load" && [ "$waited" -lt "$load_wait" ]; do
+    log "1-minute load average $(load1) >= $max_load; waiting (${waited}s of ${load_wait}s)"
+    sleep 30
+    waited=$((waited + 30))
+  done
+fi
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- measurements -----------------------------------------------------------------------
+results=$work/results.txt
+: >"$results"
+record() { echo "$1 $2 $3" >>"$results"; } # TARGET KEY VALUE
+cpu() { python3 "$here/procstat.py" cpu "$1"; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+
+declare -A proxy_pid=([ours]=$pid_ours [squid]=$pid_squid [tinyproxy]=$pid_tiny)
+declare -A proxy_port=([ours]=$p_ours [squid]=$p_squid [tinyproxy]=$p_tiny)
+proxies=(ours squid tinyproxy)
+targets=(direct ours squid tinyproxy)
+
+check_alive() { # TARGET PHASE: false, and noted, when the proxy has died
+  local name=$1 phase=$2
+  [ "$name" = direct ] && return 0
+  if alive "${proxy_pid[$name]}"; then
+    return 0
+  fi
+  log "$name is no longer running (before $phase)"
+  record "$name" died_before "$phase"
+  return 1
+}
+
+snapshot() { # PHASE: each live proxy's current and peak RSS after that phase
+  local name
+  for name in "${proxies[@]}"; do
+    if alive "${proxy_pid[$name]}"; then
+      record "$name" "rss_$1" "$(python3 "$here/procstat.py" rss "${proxy_pid[$name]}")"
+      record "$name" "hwm_$1" "$(python3 "$here/procstat.py" hwm "${proxy_pid[$name]}")"
+    fi
+  done
+}
+snapshot start
+
+# (d) RSS per idle connection, on fresh processes.
+for name in "${proxies[@]}"; do
+  check_alive "$name" idle || continue
+  log "idle connections: $name ($idle_conns)"
+  json=$(timeout 120 python3 "$here/idle_conns.py" --port "${proxy_port[$name]}" \
+    --pid "${proxy_pid[$name]}" --count "$idle_conns") || json=""
+  record "$name" idle "${json:-null}"
+  sleep 3 # let the proxy notice the closes before the next test
+done
+snapshot idle
+
+# (a, e) wrk: small responses, keep-alive, absolute-form through each proxy.
+small_url=http://127.0.0.1:$p_http/small
+for name in "${targets[@]}"; do
+  check_alive "$name" wrk || continue
+  if [ "$name" = direct ]; then
+    url=$small_url target=""
+  else
+    url=http://127.0.0.1:${proxy_port[$name]}/ target=$small_url
+  fi
+  log "wrk: $name (${wrk_duration}s, $wrk_conns connections, $wrk_threads threads)"
+  BENCH_TARGET=$target timeout $((warmup_duration + 30)) wrk -t"$wrk_threads" -c"$wrk_conns" \
+    -d"${warmup_duration}s" --timeout "${wrk_timeout}s" -s "$here/wrk-proxy.lua" "$url" \
+    >/dev/null 2>&1 || true
+  [ "$name" = direct ] || c0=$(cpu "${proxy_pid[$name]}")
+  wrk_out=$(BENCH_TARGET=$target timeout $((wrk_duration + 60)) wrk -t"$wrk_threads" \
+    -c"$wrk_conns" -d"${wrk_duration}s" --timeout "${wrk_timeout}s" \
+    -s "$here/wrk-proxy.lua" "$url" 2>&1) || true
+  [ "$name" = direct ] || record "$name" wrk_cpu "$(sub "$(cpu "${proxy_pid[$name]}")" "$c0")"
+  line=$(grep '^BENCH ' <<<"$wrk_out" || true)
+  if [ -z "$line" ]; then
+    log "wrk through $name produced no summary:"
+    echo "$wrk_out" | tail -n 5 >&2
+    record "$name" wrk_failed 1
+    continue
+  fi
+  for kv in ${line#BENCH }; do
+    record "$name" "wrk_${kv%%=*}" "${kv#*=}"
+  done
+  sleep 1
+done
+snapshot wrk
+
+# (b, c, e) big downloads: through a CONNECT tunnel to the TLS listener, and plain HTTP.
+download() { # TARGET KIND PROXY-ARGS...: one curl download, its figures recorded
+  local name=$1 kind=$2 url c0="" w
+  shift 2
+  if [ "$kind" = tunnel ]; then
+    url=https://127.0.0.1:$p_tls/big
+  else
+    url=http://127.0.0.1:$p_http/big
+  fi
+  log "$kind download ($size_mib MiB): $name"
+  [ "$name" = direct ] || c0=$(cpu "${proxy_pid[$name]}")
+  w=$(timeout $((curl_max_time + 30)) curl -sS -k -o /dev/null --max-time "$curl_max_time" \
+    -w '%{http_code} %{http_connect} %{size_download} %{speed_download} %{time_total}' \
+    "$@" "$url" 2>"$work/curl.err") || true
+  [ "$name" = direct ] || record "$name" "${kind}_cpu" "$(sub "$(cpu "${proxy_pid[$name]}")" "$c0")"
+  read -r code connect_code bytes speed secs <<<"$w"
+  record "$name" "${kind}_code" "${code:-0}"
+  record "$name" "${kind}_connect_code" "${connect_code:-0}"
+  record "$name" "${kind}_bytes" "${bytes:-0}"
+  record "$name" "${kind}_speed" "${speed:-0}"
+  record "$name" "${kind}_seconds" "${secs:-0}"
+  if [ -s "$work/curl.err" ]; then
+    log "curl ($kind, $name): $(head -c 300 "$work/curl.err")"
+    record "$name" "${kind}_error" "$(head -n 1 "$work/curl.err" | tr -s ' \t' '__')"
+  fi
+  sleep 1
+}
+for kind in tunnel plain; do
+  for name in "${targets[@]}"; do
+    check_alive "$name" "$kind" || continue
+    if [ "$name" = direct ]; then
+      download direct "$kind"
+    else
+      download "$name" "$kind" -x "http://127.0.0.1:${proxy_port[$name]}"
+    fi
+  done
+  snapshot "$kind"
+done
+
+for name in "${proxies[@]}"; do
+  check_alive "$name" end || true
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- report -----------------------------------------------------------------------------
+meta=$work/meta.txt
+{
+  echo "mode=$mode"
+  echo "wrk_duration=$wrk_duration"
+  echo "wrk_threads=$wrk_threads"
+  echo "wrk_conns=$wrk_conns"
+  echo "wrk_timeout=$wrk_timeout"
+  echo "warmup_duration=$warmup_duration"
+  echo "size_mib=$size_mib"
+  echo "idle_conns=$idle_conns"
+  echo "nofile=$nofile"
+  echo "load_start=$load_start"
+  echo "load_end=$load_end"
+  echo "max_load=$max_load"
+  echo "wait_load=$wait_load"
+  echo "version_ours=$("$proxy_bin" --version 2>&1 | head -n 1)"
+  rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git -C "$repo" diff --quiet HEAD -- . ':!bench' 2>/dev/null || rev="$rev with uncommitted changes"
+  echo "git_rev=$rev"
+  echo "version_squid=$(squid -v 2>&1 | head -n 1)"
+  echo "version_tinyproxy=$(tinyproxy -v 2>&1 | head -n 1)"
+  echo "version_nginx=$(nginx -v 2>&1 | head -n 1)"
+  echo "version_wrk=$(wrk -v 2>&1 | head -n 1 || true)"
+  echo "version_curl=$(curl --version 2>&1 | head -n 1)"
+  echo "version_openssl=$(openssl version 2>&1 | head -n 1)"
+} >"$meta"
+report_args=(--results "$results" --meta "$meta")
+[ -n "$out" ] && report_args+=(--out "$out")
+python3 "$here/report.py" "${report_args[@]}"
+[ -n "$out" ] && log "wrote $out"
+exit 0

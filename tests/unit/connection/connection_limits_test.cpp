@@ -1,0 +1,31 @@
+#include "connection/connection_limits.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using proxy::core::ConnectionLimits;
+
+TEST(ConnectionLimits, CapsPerIpAndCountsRefusals) {
+  ConnectionLimits limits(100, 2);
+  EXPECT_TRUE(limits.try_acquire("10.0.0.1"));
+  EXPECT_TRUE(limits.try_acquire("10.0.0.1"));
+  EXPECT_FALSE(limits.try_acquire("10.0.0.1"));
+  EXPECT_TRUE(limits.try_acquire("10.0.0.2"));
+  EXPECT_EQ(limits.active(), 3U);
+  EXPECT_EQ(limits.refused(), 1U);
+  limits.release("10.0.0.1");
+  EXPECT_TRUE(limits.try_acquire("10.0.0.1"));
+}
+
+TEST(ConnectionLimits, CapsTheTotal) {
+  ConnectionLimits limits(2, 10);
+  EXPECT_TRUE(limits.try_acquire("a"));
+  EXPECT_TRUE(limits.try_acquire("b"));
+  EXPECT_FALSE(limits.try_acquire("c"));
+  EXPECT_EQ(limits.active(), 2U);
+  limits.release("a");
+  EXPECT_TRUE(limits.try_acquire("c"));
+}
+
+}  // namespace
