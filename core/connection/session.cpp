@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "connection/head_writer.hpp"
@@ -563,6 +564,7 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   const std::string upstream_head =
       upstream_request_head(request.method, request.path, std::min(head.version, 11), headers,
                             authority(request.host, request.port, 80));
+  count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, upstream_head);
   arm(context_.config.timeouts.idle);
   const bool head_written = co_await write_all(*upstream_, upstream_head);
   disarm();
@@ -689,17 +691,27 @@ asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
 }
 
 asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_direction direction) {
-  // The buffer lives only while the tunnel moves data.
-  std::vector<char> buffer(context_.config.limits.buffer_bytes);
+  // The buffer exists only while data flows: a quiet tunnel waits for readability
+  // without one, and gives it back whenever the sender has nothing more queued.
+  const std::size_t size = context_.config.limits.buffer_bytes;
+  std::unique_ptr<char[]> buffer;
   for (;;) {
     boost::system::error_code ec;
+    if (!buffer) {
+      co_await from.async_wait(tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return false;
+      }
+      buffer = std::make_unique_for_overwrite<char[]>(size);
+    }
     const std::size_t n = co_await from.async_read_some(
-        asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+        asio::buffer(buffer.get(), size), asio::redirect_error(asio::use_awaitable, ec));
     if (n > 0) {
       arm(context_.config.timeouts.idle);
-      count_bytes(direction, std::string_view(buffer.data(), n));
+      count_bytes(direction, std::string_view(buffer.get(), n));
       boost::system::error_code write_ec;
-      co_await asio::async_write(to, asio::buffer(buffer.data(), n),
+      co_await asio::async_write(to, asio::buffer(buffer.get(), n),
                                  asio::redirect_error(asio::use_awaitable, write_ec));
       if (write_ec) {
         co_return false;
@@ -709,6 +721,9 @@ asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_di
       // The sender finished: pass the half-close on, let the other direction go on.
       to.shutdown(tcp::socket::shutdown_send, ec);
       co_return ec != asio::error::operation_aborted;
+    }
+    if (from.available(ec) == 0) {
+      buffer.reset();
     }
   }
 }
