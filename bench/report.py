@@ -93,7 +93,7 @@ def download_figures(r, kind, size):
         "mbps": (num(r, f"{kind}_speed") or 0) / 1e6,
         "cpu_per_gib": (cpu / (got / GIB)) if cpu is not None and got else None,
         "cpu": cpu,
-        "error": r.get(f"{kind}_error", "").replace("_", " "),
+        "error": r.get(f"{kind}_error", ""),
     }
 
 
@@ -157,6 +157,15 @@ def notes(res, meta):
     """Plain statements of anything that went wrong or that the table hides."""
     size = int(meta["size_mib"]) * 2**20
     out = []
+    sizes = []
+    for t in TARGETS:
+        w = wrk_figures(res.get(t, {}))
+        b = num(res.get(t, {}), "wrk_bytes")
+        if w and w["requests"] and b is not None:
+            sizes.append(f"{LABELS[t]} {w['requests']:,.0f} requests, {b / w['requests']:.0f} B")
+    if sizes:
+        out.append("wrk, completed requests and bytes read per response (head and body): "
+                   + "; ".join(sizes) + ".")
     for t in TARGETS:
         r = res.get(t, {})
         name = LABELS[t]
@@ -201,6 +210,9 @@ def notes(res, meta):
                 + ".")
         elif t != "direct":
             out.append(f"Idle connections, {name}: the measurement failed.")
+        if t == "ours" and int(r.get("log_lines", "0")) > 0:
+            out.append(f"{name} logged {int(r['log_lines']):,} lines at warn level or above "
+                       f"during the run; the last: `{r.get('log_last', '')}`.")
         phases = [p for p in ("start", "idle", "wrk", "tunnel", "plain") if f"rss_{p}" in r]
         if t != "direct" and phases:
             mib = lambda k: f"{int(r[k]) / 1024:.1f}"  # noqa: E731
@@ -284,10 +296,11 @@ def full_report(table, res, meta):
         "",
         f"- CPU: {cpu_model()}, `nproc` = {len(os.sched_getaffinity(0))}",
         f"- Memory: {mem_total()}; kernel {platform.release()}",
-        f"- Load average (1, 5, 15 min) when measuring started: {meta['load_start']}; "
-        f"at the end: {meta['load_end']}"
+        f"- Load average (1, 5, 15 min) when measuring started: {meta['load_start']}"
         + (f" (the run first waited, up to a limit, for the 1-minute figure to fall below "
-           f"{meta['max_load']})" if meta.get("wait_load") == "1" else ""),
+           f"{meta['max_load']})" if meta.get("wait_load") == "1" else "")
+        + f"; at the end: {meta['load_end']} (this one includes the run's own wrk, curl, "
+        "nginx and proxies)",
         f"- Open-file limit of every process started: {meta['nofile']}",
         "",
         "## Versions",
@@ -305,8 +318,8 @@ def full_report(table, res, meta):
         f"- wrk: `-t{meta['wrk_threads']} -c{meta['wrk_conns']} -d{meta['wrk_duration']}s "
         f"--timeout {meta['wrk_timeout']}s` with `bench/wrk-proxy.lua`, after an unmeasured "
         f"{meta['warmup_duration']} s warm-up run; the response is a 100-byte static file.",
-        f"- Downloads: one {size_label} file (`fallocate`d, served from the page cache) "
-        "with `curl -k -o /dev/null [-x http://127.0.0.1:PROXY]`, to "
+        f"- Downloads: one {size_label} file (`fallocate`d and "
+        "read once into the page cache before any download) with `curl -k -o /dev/null [-x http://127.0.0.1:PROXY]`, to "
         "`https://127.0.0.1:TLS/big` (through the proxy that is a CONNECT tunnel; TLS "
         "between curl and nginx, ECDSA P-256 self-signed certificate) and to "
         "`http://127.0.0.1:HTTP/big`.",

@@ -10,6 +10,7 @@
 # builds the proxy (Release), starts every server it needs on free loopback ports in a
 # temporary folder, measures, prints a Markdown table on stdout, and on exit stops every
 # process it started (by PID) and removes the temporary folder. See bench/README.md.
+# shellcheck disable=SC2317  # cleanup and its helpers run from the EXIT trap
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -115,7 +116,9 @@ stop_pid() { # PID: SIGTERM, up to 5 s to exit, then SIGKILL (it and what it sta
   fi
   wait "$pid" 2>/dev/null || true
   for i in $kids; do
-    alive "$i" && kill -KILL "$i" 2>/dev/null || true
+    if alive "$i"; then
+      kill -KILL "$i" 2>/dev/null || true
+    fi
   done
 }
 
@@ -166,6 +169,9 @@ mkdir -p "$work/www" "$work/nginx/tmp"
 head -c 99 /dev/zero | tr '\0' 'x' >"$work/www/small"
 echo >>"$work/www/small" # 100 bytes
 fallocate -l "$size_bytes" "$work/www/big" 2>/dev/null || truncate -s "$size_bytes" "$work/www/big"
+# Read it once so that every download, the first one included, is served from the page
+# cache: otherwise whichever target goes first pays for filling it.
+cat "$work/www/big" >/dev/null
 chmod -R a+rX "$work/www"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
@@ -307,14 +313,22 @@ declare -A proxy_port=([ours]=$p_ours [squid]=$p_squid [tinyproxy]=$p_tiny)
 proxies=(ours squid tinyproxy)
 targets=(direct ours squid tinyproxy)
 
-check_alive() { # TARGET PHASE: false, and noted, when the proxy has died
+declare -A proxy_log=([ours]=$work/ours/stderr [squid]=$work/squid/cache.log
+  [tinyproxy]=$work/tinyproxy/stderr)
+declare -A dead=()
+
+check_alive() { # TARGET PHASE: false, and noted once, when the proxy has died
   local name=$1 phase=$2
   [ "$name" = direct ] && return 0
   if alive "${proxy_pid[$name]}"; then
     return 0
   fi
-  log "$name is no longer running (before $phase)"
-  record "$name" died_before "$phase"
+  if [ -z "${dead[$name]:-}" ]; then
+    dead[$name]=$phase
+    log "$name is no longer running (before $phase); the end of its log:"
+    tail -n 10 "${proxy_log[$name]}" >&2 || true
+    record "$name" died_before "$phase"
+  fi
   return 1
 }
 
@@ -395,7 +409,7 @@ download() { # TARGET KIND PROXY-ARGS...: one curl download, its figures recorde
   record "$name" "${kind}_seconds" "${secs:-0}"
   if [ -s "$work/curl.err" ]; then
     log "curl ($kind, $name): $(head -c 300 "$work/curl.err")"
-    record "$name" "${kind}_error" "$(head -n 1 "$work/curl.err" | tr -s ' \t' '__')"
+    record "$name" "${kind}_error" "$(head -n 1 "$work/curl.err" | tr -d '\r' | head -c 300)"
   fi
   sleep 1
 }
@@ -415,6 +429,12 @@ for name in "${proxies[@]}"; do
   check_alive "$name" end || true
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# What our proxy logged (at warn and above) during the whole run.
+record ours log_lines "$(wc -l <"$work/ours/stderr")"
+if [ -s "$work/ours/stderr" ]; then
+  record ours log_last "$(tail -n 1 "$work/ours/stderr" | tr -d '\r' | head -c 300)"
+fi
 
 # --- report -----------------------------------------------------------------------------
 meta=$work/meta.txt
