@@ -136,13 +136,19 @@ void Session::on_stop() {
   }
 }
 
+// Moving the deadline later only records it: the watchdog's timer fires at the old time
+// and waits again for the rest. The timer is reset (waking the watchdog) only when the
+// deadline moves earlier, so streaming a body costs no timer operation per chunk.
 void Session::arm(std::chrono::milliseconds timeout) {
   timed_out_ = false;
-  deadline_.expires_after(timeout);
+  deadline_at_ = Clock::now() + timeout;
+  if (deadline_.expiry() > deadline_at_) {
+    deadline_.expires_at(deadline_at_);
+  }
 }
 
 void Session::disarm() {
-  deadline_.expires_at(no_deadline);
+  deadline_at_ = no_deadline;
 }
 
 asio::awaitable<void> Session::watchdog() {
@@ -153,13 +159,16 @@ asio::awaitable<void> Session::watchdog() {
     if (closed_) {
       break;
     }
-    if (deadline_.expiry() <= Clock::now()) {
+    if (deadline_at_ <= Clock::now()) {
       timed_out_ = true;
+      deadline_at_ = no_deadline;
       deadline_.expires_at(no_deadline);
       client_.cancel(ec);
       if (upstream_) {
         upstream_->cancel(ec);
       }
+    } else if (deadline_.expiry() != deadline_at_) {
+      deadline_.expires_at(deadline_at_);  // extended meanwhile (or disarmed): wait on
     }
   }
 }
@@ -188,15 +197,19 @@ void Session::close_all() {
   deadline_.cancel();
 }
 
-asio::awaitable<bool> Session::read_more(tcp::socket& socket, std::string& buffer) {
-  // Wait for readability first, so an idle connection holds no read buffer.
+asio::awaitable<bool> Session::read_more(tcp::socket& socket, std::string& buffer, ReadMode mode) {
   boost::system::error_code ec;
-  co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return false;
+  std::size_t chunk = context_.config.limits.buffer_bytes;
+  if (mode == ReadMode::wait_first) {
+    // Waiting for readability first means an idle connection holds no read buffer, and
+    // the buffer then grows only by what is there.
+    co_await socket.async_wait(tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return false;
+    }
+    chunk = std::min(std::max<std::size_t>(socket.available(ec), 1), chunk);
   }
-  const std::size_t available = std::max<std::size_t>(socket.available(ec), 1);
-  const std::size_t chunk = std::min(available, context_.config.limits.buffer_bytes);
   const std::size_t old_size = buffer.size();
   buffer.resize(old_size + chunk);
   const std::size_t n = co_await socket.async_read_some(
@@ -237,7 +250,7 @@ asio::awaitable<Session::HeadResult> Session::read_head(tcp::socket& socket, std
         co_return HeadResult::failed;
       }
     }
-    if (!co_await read_more(socket, buffer)) {
+    if (!co_await read_more(socket, buffer, ReadMode::wait_first)) {
       disarm();
       co_return timed_out_ ? HeadResult::timed_out : HeadResult::closed;
     }
@@ -541,7 +554,8 @@ asio::awaitable<Session::RelayResult> Session::relay_body(tcp::socket& from, std
       }
     }
     arm(context_.config.timeouts.idle);
-    const bool got = co_await read_more(from, buffered);
+    // A body is data on the move: read straight into a full-size chunk.
+    const bool got = co_await read_more(from, buffered, ReadMode::direct);
     disarm();
     if (!got) {
       // End of stream: the end of a close-delimited body, an error for any other.
@@ -683,7 +697,7 @@ asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
     if (result.status != tls::PeekStatus::need_more) {
       break;  // not TLS, malformed or too large: plugins see is_tls = false
     }
-    if (!co_await read_more(client_, peeked)) {
+    if (!co_await read_more(client_, peeked, ReadMode::wait_first)) {
       break;
     }
   }

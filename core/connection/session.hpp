@@ -48,7 +48,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<HeadResult> read_head(tcp::socket& socket, std::string& buffer,
                                         HttpMessageParser& parser, ParsedHead& head,
                                         std::chrono::milliseconds timeout, bool first_byte_counts);
-  asio::awaitable<bool> read_more(tcp::socket& socket, std::string& buffer);
+  enum class ReadMode { wait_first, direct };
+  // Appends what one read brings to `buffer`; false at end of stream, error or timeout.
+  asio::awaitable<bool> read_more(tcp::socket& socket, std::string& buffer, ReadMode mode);
   asio::awaitable<bool> write_all(tcp::socket& socket, std::string_view bytes);
   asio::awaitable<host::HookDecision> decide(host::DecidingHook hook, host::DecidingHookArgs args);
 
@@ -87,6 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool admitted_ = false;  // counted in the connection limits
 
   asio::steady_timer deadline_;
+  std::chrono::steady_clock::time_point deadline_at_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;
   bool closed_ = false;
   bool waiting_for_request_ = false;
