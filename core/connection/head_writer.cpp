@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "plugin_host/header_list.hpp"
+
 namespace proxy::core {
 namespace {
 
@@ -13,15 +15,10 @@ std::string_view via_for(int received_version) {
   return received_version == 10 ? "1.0 proxy-server" : via_value;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-  return out;
-}
-
+// Field names compare case-insensitively, without allocating: this runs for every
+// header of every message.
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower(a) == lower(b);
+  return host::header_name_equals(a, b);
 }
 
 std::string_view trim(std::string_view text) {
@@ -73,7 +70,7 @@ HopByHop::HopByHop(const HeaderPairs& headers) {
       const auto comma = list.find(',');
       const std::string_view item = trim(list.substr(0, comma));
       if (!item.empty()) {
-        named_.push_back(lower(item));
+        named_.push_back(item);
       }
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     }
@@ -84,9 +81,9 @@ bool HopByHop::contains(std::string_view name) const {
   static constexpr std::array<std::string_view, 8> fixed = {
       "connection", "proxy-connection", "keep-alive",          "te",
       "trailer",    "upgrade",          "proxy-authorization", "proxy-authenticate"};
-  const std::string name_lower = lower(name);
-  return std::find(fixed.begin(), fixed.end(), name_lower) != fixed.end() ||
-         std::find(named_.begin(), named_.end(), name_lower) != named_.end();
+  auto same = [name](std::string_view other) { return iequals(name, other); };
+  return std::any_of(fixed.begin(), fixed.end(), same) ||
+         std::any_of(named_.begin(), named_.end(), same);
 }
 
 std::string upstream_request_head(std::string_view method, std::string_view path, int version,

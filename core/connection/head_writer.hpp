@@ -12,14 +12,14 @@ using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
 // True for hop-by-hop fields a proxy must not forward (RFC 9110 §7.6.1): Connection
 // and the fields it names, Proxy-Connection, Keep-Alive, TE, Trailer, Upgrade,
 // Proxy-Authorization and Proxy-Authenticate. Transfer-Encoding stays: bodies are
-// relayed with their framing as received.
+// relayed with their framing as received. Borrows `headers`: keep them alive.
 class HopByHop {
  public:
   explicit HopByHop(const HeaderPairs& headers);
   bool contains(std::string_view name) const;
 
  private:
-  std::vector<std::string> named_;  // lowercased names listed in Connection
+  std::vector<std::string_view> named_;  // names listed in Connection; views into `headers`
 };
 
 // The request head sent upstream: origin-form target, Host from the absolute URI,

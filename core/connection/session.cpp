@@ -28,17 +28,16 @@ std::int64_t unix_ms() {
       .count();
 }
 
+// True when a `name` field's value contains `token` (lowercase), case-insensitively.
 bool has_token(const HeaderPairs& headers, std::string_view name, std::string_view token) {
-  auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-    return s;
-  };
-  const std::string wanted_name = lower(std::string(name));
-  const std::string wanted_token = lower(std::string(token));
   for (const auto& [field, value] : headers) {
-    if (lower(field) == wanted_name && lower(value).find(wanted_token) != std::string::npos) {
-      return true;
+    if (!host::header_name_equals(field, name) || value.size() < token.size()) {
+      continue;
+    }
+    for (std::size_t at = 0; at + token.size() <= value.size(); ++at) {
+      if (host::header_name_equals(std::string_view(value).substr(at, token.size()), token)) {
+        return true;
+      }
     }
   }
   return false;
@@ -228,7 +227,7 @@ asio::awaitable<bool> Session::write_all(tcp::socket& socket, std::string_view b
 asio::awaitable<Session::HeadResult> Session::read_head(tcp::socket& socket, std::string& buffer,
                                                         HttpMessageParser& parser, ParsedHead& head,
                                                         std::chrono::milliseconds timeout,
-                                                        bool first_byte_counts) {
+                                                        bool first_byte_counts, ReadMode mode) {
   // The client's header_read deadline starts with the first byte of the request, so an
   // idle keep-alive connection is governed by the idle timeout instead.
   bool armed = false;
@@ -250,7 +249,7 @@ asio::awaitable<Session::HeadResult> Session::read_head(tcp::socket& socket, std
         co_return HeadResult::failed;
       }
     }
-    if (!co_await read_more(socket, buffer, ReadMode::wait_first)) {
+    if (!co_await read_more(socket, buffer, mode)) {
       disarm();
       co_return timed_out_ ? HeadResult::timed_out : HeadResult::closed;
     }
@@ -388,8 +387,9 @@ asio::awaitable<void> Session::run() {
     if (client_buffer_.empty()) {
       arm(context_.config.timeouts.idle);  // an idle keep-alive connection ends here
     }
-    const HeadResult result = co_await read_head(client_, client_buffer_, parser, head,
-                                                 context_.config.timeouts.header_read, true);
+    const HeadResult result =
+        co_await read_head(client_, client_buffer_, parser, head,
+                           context_.config.timeouts.header_read, true, ReadMode::wait_first);
     waiting_for_request_ = false;
     if (result == HeadResult::closed) {
       break;
@@ -615,8 +615,9 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   for (;;) {
     HttpMessageParser response_parser(context_.parser, PROXY_HTTP_RESPONSE, options);
     ParsedHead response;
-    const HeadResult result = co_await read_head(*upstream_, upstream_buffer_, response_parser,
-                                                 response, context_.config.timeouts.idle, false);
+    const HeadResult result =
+        co_await read_head(*upstream_, upstream_buffer_, response_parser, response,
+                           context_.config.timeouts.idle, false, ReadMode::wait_first);
     if (result != HeadResult::ok) {
       close_upstream();
       if (result == HeadResult::timed_out) {

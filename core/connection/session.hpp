@@ -37,6 +37,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   enum class HeadResult { ok, closed, timed_out, failed };
+  enum class ReadMode { wait_first, direct };
 
   asio::awaitable<void> run();
   asio::awaitable<void> watchdog();
@@ -45,10 +46,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void arm(std::chrono::milliseconds timeout);
   void disarm();
 
+  // Heads are read with ReadMode::wait_first: the buffer grows only by what is there,
+  // where a direct read would allocate and clear a whole buffer_bytes chunk per message.
   asio::awaitable<HeadResult> read_head(tcp::socket& socket, std::string& buffer,
                                         HttpMessageParser& parser, ParsedHead& head,
-                                        std::chrono::milliseconds timeout, bool first_byte_counts);
-  enum class ReadMode { wait_first, direct };
+                                        std::chrono::milliseconds timeout, bool first_byte_counts,
+                                        ReadMode mode);
   // Appends what one read brings to `buffer`; false at end of stream, error or timeout.
   asio::awaitable<bool> read_more(tcp::socket& socket, std::string& buffer, ReadMode mode);
   asio::awaitable<bool> write_all(tcp::socket& socket, std::string_view bytes);
