@@ -1,0 +1,144 @@
+// The session's CONNECT half: ClientHello peek, on_sni, and the two-way splice.
+#include <memory>
+#include <span>
+
+#include "connection/session.hpp"
+#include "connection/session_support.hpp"
+#include "tls/client_hello_parser.hpp"
+
+namespace proxy::core {
+namespace {
+
+using session_support::no_deadline;
+
+// The largest ClientHello the tunnel peeks at (several TLS records; post-quantum key
+// shares make them larger than one 16 KiB record).
+constexpr std::size_t max_client_hello_bytes = 64 * 1024;
+
+}  // namespace
+
+asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
+                                                 host::ClientHelloData& hello) {
+  // Clients of server-first protocols send nothing: give up after the peek timeout.
+  arm(context_.config.timeouts.header_read);
+  for (;;) {
+    const auto result = tls::parse_client_hello(
+        std::span(reinterpret_cast<const std::uint8_t*>(peeked.data()), peeked.size()),
+        max_client_hello_bytes);
+    if (result.status == tls::PeekStatus::client_hello) {
+      hello.is_tls = true;
+      hello.sni = result.hello.sni;
+      hello.alpn = result.hello.alpn;
+      hello.legacy_version = result.hello.legacy_version;
+      hello.highest_version = result.hello.highest_version;
+      hello.has_ech = result.hello.has_ech;
+      break;
+    }
+    if (result.status != tls::PeekStatus::need_more) {
+      break;  // not TLS, malformed or too large: plugins see is_tls = false
+    }
+    if (!co_await read_more(client_, peeked, ReadMode::wait_first)) {
+      break;
+    }
+  }
+  disarm();
+}
+
+asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_direction direction) {
+  // The buffer exists only while data flows: a quiet tunnel waits for readability
+  // without one, and gives it back whenever the sender has nothing more queued.
+  const std::size_t size = context_.config.limits.buffer_bytes;
+  std::unique_ptr<char[]> buffer;
+  for (;;) {
+    boost::system::error_code ec;
+    if (!buffer) {
+      co_await from.async_wait(tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return false;
+      }
+      buffer = std::make_unique_for_overwrite<char[]>(size);
+    }
+    const std::size_t n = co_await from.async_read_some(
+        asio::buffer(buffer.get(), size), asio::redirect_error(asio::use_awaitable, ec));
+    if (n > 0) {
+      arm(context_.config.timeouts.idle);
+      count_bytes(direction, std::string_view(buffer.get(), n));
+      boost::system::error_code write_ec;
+      co_await asio::async_write(to, asio::buffer(buffer.get(), n),
+                                 asio::redirect_error(asio::use_awaitable, write_ec));
+      if (write_ec) {
+        co_return false;
+      }
+    }
+    if (ec) {
+      // The sender finished: pass the half-close on, let the other direction go on.
+      to.shutdown(tcp::socket::shutdown_send, ec);
+      co_return ec != asio::error::operation_aborted;
+    }
+    if (from.available(ec) == 0) {
+      buffer.reset();
+    }
+  }
+}
+
+asio::awaitable<void> Session::tunnel(host::RequestData& request) {
+  if (!co_await ensure_upstream(request.host, request.port)) {
+    co_return;
+  }
+  transaction_->status = 200;
+  if (!co_await write_all(client_, "HTTP/1.1 200 Connection Established\r\n\r\n")) {
+    co_return;
+  }
+  // Bytes the client sent right behind the CONNECT head belong to the tunnel.
+  std::string peeked = std::move(client_buffer_);
+  client_buffer_.clear();
+  if (!context_.registry.with_hook(host::HookPoint::sni).empty()) {
+    host::ClientHelloData hello;
+    co_await peek_client_hello(peeked, hello);
+    transaction_->sni = hello.sni;
+    const host::ClientHelloView hello_view(hello);
+    host::RequestView request_view(request, false);
+    const host::HookDecision decision =
+        co_await decide(host::DecidingHook::sni,
+                        host::DecidingHookArgs{&conn_info_, &request_view, hello_view.get()});
+    if (!decision.allowed()) {
+      // Nothing peeked has reached the upstream: close both sides.
+      transaction_->verdict = decision.verdict;
+      transaction_->decided_by = decision.plugin;
+      transaction_->reason = decision.reason;
+      co_return;
+    }
+  }
+  if (!peeked.empty()) {
+    count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, peeked);
+    if (!co_await write_all(*upstream_, peeked)) {
+      co_return;
+    }
+    peeked = std::string();
+  }
+
+  // Two pumps on this executor; whichever side ends first half-closes the other, and
+  // the idle deadline closes both when nothing moves.
+  arm(context_.config.timeouts.idle);
+  auto self = shared_from_this();
+  auto other_done = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
+  auto other_finished = std::make_shared<bool>(false);
+  asio::co_spawn(
+      client_.get_executor(),
+      [self] {
+        return self->pump(self->client_, *self->upstream_, PROXY_DIRECTION_CLIENT_TO_UPSTREAM);
+      },
+      [other_done, other_finished](const std::exception_ptr&, bool) {
+        *other_finished = true;
+        other_done->cancel();
+      });
+  co_await pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
+  if (!*other_finished) {
+    boost::system::error_code ec;
+    co_await other_done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  disarm();
+}
+
+}  // namespace proxy::core
