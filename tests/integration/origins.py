@@ -17,6 +17,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -73,6 +74,22 @@ def make_test_certificate(directory):
                     "-days", "1", "-keyout", key, "-out", cert],
                    check=True, capture_output=True, timeout=60)
     return cert, key
+
+
+class TestCertificate:
+    """Mixin for a test class: one localhost certificate (cls.cert, cls.key), made once
+    for the class and removed after it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cert_dir = tempfile.TemporaryDirectory(prefix="proxy-test-cert-")
+        cls.cert, cls.key = make_test_certificate(cls.cert_dir.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cert_dir.cleanup()
+        super().tearDownClass()
 
 
 class ReceivedRequest:

@@ -10,14 +10,13 @@ import os
 import random
 import socket
 import ssl
-import tempfile
 import textwrap
 import time
 import unittest
 
 from httpclient import TIMEOUT, Connection, ForwardProxyTestCase, request_bytes
 from origins import (FIXED_BODY, SOCKET_TIMEOUT, EofReplyServer, OriginServer,
-                     make_test_certificate, pattern_bytes, sha256_hex, tls_client_context,
+                     TestCertificate, pattern_bytes, sha256_hex, tls_client_context,
                      tls_server_context)
 from proxytest import PLUGIN_DIR, ProxyProcess, run_cli
 
@@ -275,16 +274,7 @@ class OnAccept(HookTestCase):
             self.assertEqual(event["client_port"] % 2, 0)
 
 
-class OnSni(HookTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.cert_dir = tempfile.TemporaryDirectory(prefix="proxy-test-cert-")
-        cls.cert, cls.key = make_test_certificate(cls.cert_dir.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cert_dir.cleanup()
-
+class OnSni(TestCertificate, HookTestCase):
     def start_tls_origin(self):
         origin = RecordingTlsOrigin(tls_context=tls_server_context(self.cert, self.key))
         self.addCleanup(origin.close)

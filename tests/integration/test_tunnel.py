@@ -4,12 +4,11 @@ keeps flowing, and the errors a CONNECT can get before the tunnel opens."""
 
 import hashlib
 import socket
-import tempfile
 import time
 import unittest
 
 from httpclient import TIMEOUT, ForwardProxyTestCase
-from origins import (EofReplyServer, make_test_certificate, pattern_blocks, pattern_bytes,
+from origins import (EofReplyServer, TestCertificate, pattern_blocks, pattern_bytes,
                      sha256_hex, tls_client_context, tls_server_context)
 
 
@@ -25,16 +24,7 @@ def open_tunnel(test, proxy, authority):
     return conn
 
 
-class TlsThroughTunnel(ForwardProxyTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.cert_dir = tempfile.TemporaryDirectory(prefix="proxy-test-cert-")
-        cls.cert, cls.key = make_test_certificate(cls.cert_dir.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cert_dir.cleanup()
-
+class TlsThroughTunnel(TestCertificate, ForwardProxyTestCase):
     def setUp(self):
         super().setUp()
         self.origin = self.start_origin(tls_context=tls_server_context(self.cert, self.key))
