@@ -216,6 +216,16 @@ def _parse_head(raw_head):
     return Response(int(status), reason[0] if reason else "", headers, raw_head)
 
 
+def recv_until_eof(sock, chunk=1 << 20):
+    """Everything the peer sends until it closes (a plain or TLS socket)."""
+    received = bytearray()
+    while True:
+        data = sock.recv(chunk)
+        if not data:
+            return bytes(received)
+        received.extend(data)
+
+
 def request_bytes(method, url, headers=(), body=None, version="HTTP/1.1", host=None):
     """An absolute-form request head (plus body); Host defaults to the URL's authority.
     `headers` is a list of (name, value); Content-Length is added for a body unless a

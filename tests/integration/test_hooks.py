@@ -14,7 +14,8 @@ import textwrap
 import time
 import unittest
 
-from httpclient import TIMEOUT, Connection, ForwardProxyTestCase, request_bytes
+from httpclient import (TIMEOUT, Connection, ForwardProxyTestCase, recv_until_eof,
+                        request_bytes)
 from origins import (FIXED_BODY, SOCKET_TIMEOUT, EofReplyServer, OriginServer,
                      TestCertificate, pattern_bytes, sha256_hex, tls_client_context,
                      tls_server_context)
@@ -307,13 +308,8 @@ class OnSni(TestCertificate, HookTestCase):
         self.addCleanup(tls.close)
         tls.settimeout(TIMEOUT)
         tls.sendall(b"GET /fixed HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        received = bytearray()
-        while True:
-            data = tls.recv(65536)
-            if not data:
-                break
-            received.extend(data)
-        head, _, body = bytes(received).partition(b"\r\n\r\n")
+        received = recv_until_eof(tls)
+        head, _, body = received.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
         self.assertEqual(body, FIXED_BODY)
         self.assertNotIn(b"X-Probe-Response", head)  # inside TLS: the proxy cannot see it

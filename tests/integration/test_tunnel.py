@@ -7,7 +7,7 @@ import socket
 import time
 import unittest
 
-from httpclient import TIMEOUT, ForwardProxyTestCase
+from httpclient import TIMEOUT, ForwardProxyTestCase, recv_until_eof
 from origins import (EofReplyServer, TestCertificate, pattern_blocks, pattern_bytes,
                      sha256_hex, tls_client_context, tls_server_context)
 
@@ -43,13 +43,8 @@ class TlsThroughTunnel(TestCertificate, ForwardProxyTestCase):
         size = 3_000_000
         tls.sendall(f"GET /download/{size} HTTP/1.1\r\nHost: localhost\r\n"
                     f"Connection: close\r\n\r\n".encode())
-        received = bytearray()
-        while True:
-            data = tls.recv(1 << 20)
-            if not data:
-                break
-            received.extend(data)
-        head, _, body = bytes(received).partition(b"\r\n\r\n")
+        received = recv_until_eof(tls)
+        head, _, body = received.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 200 OK"), head)
         self.assertIn(f"Content-Length: {size}".encode(), head)
         self.assertEqual(sha256_hex(body), self.origin.wait_download(f"/download/{size}")[1])
@@ -61,14 +56,9 @@ class TlsThroughTunnel(TestCertificate, ForwardProxyTestCase):
         body = pattern_bytes(2_000_000)
         tls.sendall(f"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(body)}\r\n"
                     f"Connection: close\r\n\r\n".encode() + body)
-        received = bytearray()
-        while True:
-            data = tls.recv(65536)
-            if not data:
-                break
-            received.extend(data)
-        self.assertIn(f'"sha256": "{sha256_hex(body)}"'.encode(), bytes(received))
-        self.assertIn(f'"length": {len(body)}'.encode(), bytes(received))
+        received = recv_until_eof(tls)
+        self.assertIn(f'"sha256": "{sha256_hex(body)}"'.encode(), received)
+        self.assertIn(f'"length": {len(body)}'.encode(), received)
 
 
 class PlainTunnel(ForwardProxyTestCase):
@@ -83,13 +73,8 @@ class PlainTunnel(ForwardProxyTestCase):
         upload = pattern_bytes(500_000)
         conn.send(upload)
         conn.sock.shutdown(socket.SHUT_WR)
-        received = bytearray()
-        while True:
-            data = conn.sock.recv(1 << 20)
-            if not data:
-                break
-            received.extend(data)
-        line, _, reply = bytes(received).partition(b"\n")
+        received = recv_until_eof(conn.sock)
+        line, _, reply = received.partition(b"\n")
         self.assertEqual(line.decode(), f"{sha256_hex(upload)} {len(upload)}")
         self.assertEqual(len(reply), 1_500_000)
         self.assertEqual(hashlib.sha256(reply).hexdigest(),
