@@ -166,7 +166,7 @@ int run_app(const CliOptions& options) {
   }
 
   AsioTimerService timers;
-  host::PluginRegistry registry(timers);
+  host::PluginRegistry registry(timers, version);
   try {
     registry.load(config.plugins.enabled, dirs, settings_as_json(config));
     registry.require_http_parser();

@@ -11,7 +11,6 @@ ConnectionLimits::Shard& ConnectionLimits::shard_of(const std::string& ip) {
 bool ConnectionLimits::try_acquire(const std::string& ip) {
   if (active_.fetch_add(1, std::memory_order_relaxed) >= max_total_) {
     active_.fetch_sub(1, std::memory_order_relaxed);
-    refused_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   Shard& shard = shard_of(ip);
@@ -22,7 +21,6 @@ bool ConnectionLimits::try_acquire(const std::string& ip) {
       shard.counts.erase(ip);
     }
     active_.fetch_sub(1, std::memory_order_relaxed);
-    refused_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   ++count;

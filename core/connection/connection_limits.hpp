@@ -26,7 +26,6 @@ class ConnectionLimits {
   void release(const std::string& ip);
 
   std::size_t active() const { return active_.load(std::memory_order_relaxed); }
-  std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
  private:
   struct Shard {
@@ -38,7 +37,6 @@ class ConnectionLimits {
   const std::size_t max_total_;
   const std::size_t max_per_ip_;
   std::atomic<std::size_t> active_{0};
-  std::atomic<std::uint64_t> refused_{0};
   std::array<Shard, 16> shards_;
 };
 

@@ -53,16 +53,21 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
 Session::~Session() {
   if (admitted_) {
     context_.limits.release(conn_.client_ip);
+    context_.registry.counters().connections_active.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
 void Session::start() {
   if (!context_.limits.try_acquire(conn_.client_ip)) {
     spdlog::debug("conn {}: refused {}: connection limit reached", conn_.id, conn_.client_ip);
+    context_.registry.counters().connections_refused.fetch_add(1, std::memory_order_relaxed);
     close_all();
     return;
   }
   admitted_ = true;
+  auto& counters = context_.registry.counters();
+  counters.connections_active.fetch_add(1, std::memory_order_relaxed);
+  counters.connections_total.fetch_add(1, std::memory_order_relaxed);
   tracker_.add(this);
   auto self = shared_from_this();
   asio::co_spawn(
@@ -258,7 +263,8 @@ asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
   co_return **result;
 }
 
-asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close) {
+asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close,
+                                           std::uint32_t retry_after_seconds) {
   if (transaction_) {
     transaction_->status = status;
     if (transaction_->reason.empty()) {
@@ -266,8 +272,9 @@ asio::awaitable<void> Session::reply_error(int status, std::string_view reason, 
     }
   }
   std::vector<std::pair<std::string, std::string>> extra;
-  if (status == 429) {
-    extra.emplace_back("Retry-After", "1");
+  if (status == 429 || (status == 503 && retry_after_seconds > 0)) {
+    extra.emplace_back("Retry-After",
+                       std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
   }
   arm(context_.config.timeouts.idle);
   co_await write_all(client_, error_response(status, reason, close, extra));
@@ -283,6 +290,17 @@ void Session::begin_transaction(const host::RequestData& request) {
   transaction_->host = request.host;
   transaction_->port = request.port;
   transaction_->target = request.target;
+}
+
+void Session::begin_connection_summary(proxy_verdict verdict, std::string plugin,
+                                       std::string reason) {
+  transaction_.emplace();
+  transaction_start_ = Clock::now();
+  transaction_->start_unix_ms = unix_ms();
+  transaction_->kind = PROXY_TRANSACTION_CONNECTION;
+  transaction_->verdict = verdict;
+  transaction_->decided_by = std::move(plugin);
+  transaction_->reason = std::move(reason);
 }
 
 void Session::end_transaction() {
@@ -318,14 +336,7 @@ asio::awaitable<void> Session::run() {
     if (!decision.allowed()) {
       spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
                     decision.reason);
-      host::TransactionData summary;
-      summary.kind = PROXY_TRANSACTION_CONNECTION;
-      summary.start_unix_ms = unix_ms();
-      summary.verdict = decision.verdict;
-      summary.decided_by = decision.plugin;
-      summary.reason = decision.reason;
-      transaction_ = std::move(summary);
-      transaction_start_ = Clock::now();
+      begin_connection_summary(decision.verdict, decision.plugin, decision.reason);
       end_transaction();
       co_return;
     }
@@ -348,12 +359,16 @@ asio::awaitable<void> Session::run() {
     }
     if (result == HeadResult::timed_out) {
       if (!client_buffer_.empty()) {
+        begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
         co_await reply_error(408, "request head not received in time", true);
+        end_transaction();
       }
       break;
     }
     if (result == HeadResult::failed) {
+      begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
       co_await reply_error(parser.failure().status, parser.failure().reason, true);
+      end_transaction();
       break;
     }
     keep_alive = co_await handle_request(parser, head);
@@ -400,7 +415,7 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
       co_return false;
     }
     const int status = decision.verdict == PROXY_VERDICT_FAILED ? 500 : decision.status;
-    co_await reply_error(status, decision.reason, true);
+    co_await reply_error(status, decision.reason, true, decision.retry_after_seconds);
     co_return false;
   }
   if (request.is_connect) {
@@ -418,6 +433,7 @@ asio::awaitable<bool> Session::serve_admin(const RequestTarget& target, const Pa
   }
   const auto address = config::parse_ip_address(conn_.client_ip);
   if (!config::any_contains(context_.config.admin.allow, address)) {
+    transaction_->verdict = PROXY_VERDICT_REJECT;
     transaction_->decided_by = "core";
     co_await reply_error(403, "admin endpoints are not available to this client", !head.keep_alive);
     co_return head.keep_alive;

@@ -74,7 +74,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // are not one, or the peek times out.
   asio::awaitable<void> peek_client_hello(std::string& peeked, host::ClientHelloData& hello);
 
-  asio::awaitable<void> reply_error(int status, std::string_view reason, bool close);
+  // `retry_after_seconds` sets Retry-After on a 429 or 503 (a 429 always has one).
+  // A summary for on_close when no request began: a connection closed at accept, or a
+  // head refused with 400/408/431, so logs and metrics see those too.
+  void begin_connection_summary(proxy_verdict verdict, std::string plugin, std::string reason);
+  asio::awaitable<void> reply_error(int status, std::string_view reason, bool close,
+                                    std::uint32_t retry_after_seconds = 0);
   void count_bytes(proxy_direction direction, std::string_view bytes);
   void begin_transaction(const host::RequestData& request);
   void end_transaction();

@@ -19,8 +19,10 @@ constexpr std::size_t max_client_hello_bytes = 64 * 1024;
 
 asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
                                                  host::ClientHelloData& hello) {
-  // Clients of server-first protocols send nothing: give up after the peek timeout.
-  arm(context_.config.timeouts.header_read);
+  // Clients of server-first protocols send nothing: give up after the peek timeout, the
+  // longest any on_sni plugin asked for, else timeouts.header_read.
+  const auto asked = context_.registry.sni_peek_timeout();
+  arm(asked.count() > 0 ? asked : context_.config.timeouts.header_read);
   for (;;) {
     const auto result = tls::parse_client_hello(
         std::span(reinterpret_cast<const std::uint8_t*>(peeked.data()), peeked.size()),
@@ -87,6 +89,16 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     co_return;
   }
   transaction_->status = 200;
+  // Counted from the 200 until the tunnel ends, whichever way it ends.
+  struct ActiveTunnel {
+    std::atomic<std::uint64_t>& count;
+    explicit ActiveTunnel(std::atomic<std::uint64_t>& c) : count(c) {
+      count.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~ActiveTunnel() { count.fetch_sub(1, std::memory_order_relaxed); }
+    ActiveTunnel(const ActiveTunnel&) = delete;
+    ActiveTunnel& operator=(const ActiveTunnel&) = delete;
+  } active_tunnel(context_.registry.counters().tunnels_active);
   if (!co_await write_all(client_, "HTTP/1.1 200 Connection Established\r\n\r\n")) {
     co_return;
   }

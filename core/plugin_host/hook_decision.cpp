@@ -37,8 +37,11 @@ HookDecision read_decision(const proxy_decision& decision, const std::string& pl
         return HookDecision::failed(
             plugin, "rejected with invalid status " + std::to_string(status) + ": " + reason);
       }
-      return HookDecision{PROXY_VERDICT_REJECT, static_cast<int>(status), std::move(reason),
-                          plugin};
+      HookDecision out{PROXY_VERDICT_REJECT, static_cast<int>(status), std::move(reason), plugin};
+      if (PROXY_ABI_HAS(&decision, proxy_decision, retry_after_seconds)) {
+        out.retry_after_seconds = decision.retry_after_seconds;
+      }
+      return out;
     }
     case PROXY_VERDICT_CLOSE:
       return HookDecision{PROXY_VERDICT_CLOSE, 0, std::move(reason), plugin};

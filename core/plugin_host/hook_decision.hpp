@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "proxy/sdk/abi.h"
@@ -12,6 +13,7 @@ struct HookDecision {
   int status = 0;      // HTTP status for reject (and 500 for failed, 503 for a timeout)
   std::string reason;  // one line, no control characters
   std::string plugin;  // who decided; empty when allowed
+  std::uint32_t retry_after_seconds = 0;  // Retry-After for a 429 or 503; 0 = default
 
   bool allowed() const { return verdict == PROXY_VERDICT_ALLOW; }
 

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plugin_host/core_counters.hpp"
 #include "plugin_host/endpoint_registry.hpp"
 #include "plugin_host/header_list.hpp"
 #include "plugin_host/hook_call.hpp"
@@ -142,7 +143,32 @@ void response_append(proxy_admin_response* response, proxy_str body) {
   }
 }
 
+void get_stats(void* host, proxy_host_stats* out) {
+  if (out == nullptr) {
+    return;
+  }
+  if (const CoreCounters* counters = static_cast<HostContext*>(host)->services().counters) {
+    counters->fill(*out);
+  }
+}
+
 }  // namespace
+
+void CoreCounters::fill(proxy_host_stats& out) const {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, connections_active)) {
+    out.connections_active = connections_active.load(relaxed);
+  }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, connections_total)) {
+    out.connections_total = connections_total.load(relaxed);
+  }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, connections_refused)) {
+    out.connections_refused = connections_refused.load(relaxed);
+  }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, tunnels_active)) {
+    out.tunnels_active = tunnels_active.load(relaxed);
+  }
+}
 
 proxy_log_level current_log_level() {
   const auto level = spdlog::get_level();
@@ -169,6 +195,8 @@ HostContext::HostContext(std::string plugin, HostServices services)
   api_.response_set_status = &response_set_status;
   api_.response_set_header = &response_set_header;
   api_.response_append = &response_append;
+  api_.host_version = {services_.version.data(), services_.version.size()};
+  api_.get_stats = &get_stats;
 }
 
 }  // namespace proxy::host

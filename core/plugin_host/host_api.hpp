@@ -1,18 +1,22 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "proxy/sdk/abi.h"
 
 namespace proxy::host {
 
+struct CoreCounters;
 class EndpointRegistry;
 class TimerService;
 
 // Services every plugin shares; owned by the registry, outliving every plugin instance.
 struct HostServices {
-  TimerService* timers = nullptr;         // null: schedule() cancels at once
-  EndpointRegistry* endpoints = nullptr;  // null: register_endpoint() is refused
+  TimerService* timers = nullptr;          // null: schedule() cancels at once
+  EndpointRegistry* endpoints = nullptr;   // null: register_endpoint() is refused
+  const CoreCounters* counters = nullptr;  // null: get_stats() reports zeros
+  std::string_view version;                // the proxy's version; must outlive the plugins
 };
 
 // What `proxy_host_api::host` points to for one plugin: its name, for log lines and

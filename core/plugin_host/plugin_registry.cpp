@@ -76,7 +76,8 @@ bool LoadedPlugin::has(HookPoint hook) const {
   return false;
 }
 
-PluginRegistry::PluginRegistry(TimerService& timers) : timers_(timers) {}
+PluginRegistry::PluginRegistry(TimerService& timers, std::string host_version)
+    : timers_(timers), host_version_(std::move(host_version)) {}
 
 PluginRegistry::~PluginRegistry() {
   shutdown();
@@ -102,6 +103,15 @@ void PluginRegistry::load(const std::vector<std::string>& enabled,
   }
   endpoints_.seal();
   index_hooks();
+  for (const auto& plugin : plugins_) {
+    if (plugin.has(HookPoint::sni)) {
+      // Capped at an hour: a plugin's wild value must not overflow the deadline.
+      constexpr std::uint64_t longest_ms = 3'600'000;
+      sni_peek_timeout_ = std::max(
+          sni_peek_timeout_,
+          std::chrono::milliseconds(std::min(plugin.hooks.sni_peek_timeout_ms, longest_ms)));
+    }
+  }
   for (const auto& plugin : plugins_) {
     if (const auto* parser = query_http_parser(plugin)) {
       http_parser_ = parser;
@@ -129,7 +139,8 @@ void PluginRegistry::load_one(const std::string& name,
 
   libraries_.push_back(std::make_unique<PluginLibrary>(name, *path));
   const PluginLibrary& library = *libraries_.back();
-  contexts_.push_back(std::make_unique<HostContext>(name, HostServices{&timers_, &endpoints_}));
+  contexts_.push_back(std::make_unique<HostContext>(
+      name, HostServices{&timers_, &endpoints_, &counters_, host_version_}));
   HostContext& context = *contexts_.back();
 
   proxy_plugin_config config{};

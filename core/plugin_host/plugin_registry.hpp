@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugin_host/core_counters.hpp"
 #include "plugin_host/endpoint_registry.hpp"
 #include "plugin_host/plugin_info.hpp"
 #include "proxy/sdk/abi.h"
@@ -44,7 +46,8 @@ struct LoadedPlugin {
 class PluginRegistry {
  public:
   // `timers` must outlive the registry; it is cancelled (cancel_all) at shutdown.
-  explicit PluginRegistry(TimerService& timers);
+  // `host_version` is what plugins read as the proxy's version.
+  explicit PluginRegistry(TimerService& timers, std::string host_version = {});
   PluginRegistry(const PluginRegistry&) = delete;
   PluginRegistry& operator=(const PluginRegistry&) = delete;
   ~PluginRegistry();
@@ -74,6 +77,13 @@ class PluginRegistry {
   // Throws PluginError(no_http_parser) when no enabled plugin provides the parser.
   void require_http_parser() const;
 
+  // The longest wait for a tunnel's first bytes any plugin asked for; zero when none did.
+  std::chrono::milliseconds sni_peek_timeout() const { return sni_peek_timeout_; }
+
+  // Live counters the core updates and plugins read (host->get_stats). Not
+  // configuration, so they stay writable through a const registry.
+  CoreCounters& counters() const { return counters_; }
+
   // Admin routes the plugins registered; sealed once load() returns.
   const EndpointRegistry& endpoints() const { return endpoints_; }
 
@@ -83,6 +93,8 @@ class PluginRegistry {
   void index_hooks();
 
   TimerService& timers_;
+  const std::string host_version_;  // plugins keep views of it: declared before them
+  mutable CoreCounters counters_;
   EndpointRegistry endpoints_;
   // Index-aligned: libraries_[i] made plugins_[i] through contexts_[i]. libraries_ and
   // contexts_ may hold one extra entry while a plugin is being created.
@@ -94,6 +106,7 @@ class PluginRegistry {
   std::vector<std::string> enabled_;
   const proxy_http_parser_api* http_parser_ = nullptr;
   const LoadedPlugin* http_parser_plugin_ = nullptr;
+  std::chrono::milliseconds sni_peek_timeout_{0};
   bool loaded_ = false;
 };
 

@@ -3,6 +3,7 @@ response reader (Content-Length, chunked with trailers, close-delimited), and a 
 base that starts the proxy with per-test settings and origins that stop by themselves."""
 
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -284,9 +285,12 @@ class ForwardProxyTestCase(ProxyTestCase):
     """Starts the proxy with settings for the test; origins and the proxy are stopped
     when the test ends, whatever happened."""
 
-    def start_proxy(self, server=None, limits=None, timeouts=None, upstream=None, admin=None):
-        """Each argument is a dict of keys under that config section; they go into a
-        second config file merged over minimal_config (maps merge deeply)."""
+    def start_proxy(self, server=None, limits=None, timeouts=None, upstream=None, admin=None,
+                    enabled=None, settings=None):
+        """Each of server..admin is a dict of keys under that config section; they go
+        into a second config file merged over minimal_config (maps merge deeply).
+        `enabled` replaces plugins.enabled (http_parser alone by default) and `settings`
+        is a dict {plugin: {key: value}} for plugins.settings."""
         sections = {"server": server, "limits": limits, "timeouts": timeouts,
                     "upstream": upstream, "admin": admin}
         extra = ""
@@ -294,6 +298,14 @@ class ForwardProxyTestCase(ProxyTestCase):
             if values:
                 extra += f"{section}:\n" + "".join(f"  {key}: {_yaml(value)}\n"
                                                    for key, value in values.items())
+        plugins = {}
+        if enabled is not None:
+            plugins["enabled"] = list(enabled)
+        if settings:
+            plugins["settings"] = settings
+        if plugins:
+            # JSON is YAML's flow style: nested settings need no YAML writer.
+            extra += "plugins: " + json.dumps(plugins) + "\n"
         base = self.configs.write("base.yaml", minimal_config())
         args = ["--config", base]
         if extra:

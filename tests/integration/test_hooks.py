@@ -388,6 +388,15 @@ class OnCloseAndOnBytes(HookTestCase):
         _, _, origin_received, event = self.transfer("POST", "/echo", body)
         self.assertEqual(event["bytes_client_to_upstream"], origin_received)
 
+    def test_refused_head_ends_in_a_summary_decided_by_the_core(self):
+        response = self.exchange(self.proxy, b"GET http://127.0.0.1/ HTTP/1.1\r\n"
+                                             b"Host: a\r\n bad-fold\r\n\r\n")
+        self.assertEqual(response.status, 400, response)
+        [event] = self.wait_events(lambda e: e["kind"] == "connection")
+        self.assertEqual((event["status"], event["verdict"], event["decided_by"]),
+                         (400, "reject", "core"))
+        self.assertTrue(event["reason"], event)
+
     def test_on_bytes_counters_match_a_tunnel_transfer(self):
         server = EofReplyServer(reply_length=200_000)
         self.addCleanup(server.close)

@@ -184,7 +184,8 @@ TEST(HostApiTest, ScheduleWithoutTimersCancelsAtOnce) {
 
 TEST(HostApiTest, EndpointsOnlyAtCreationAndResponsesValidated) {
   EndpointRegistry endpoints;
-  HostContext context("admin", {nullptr, &endpoints});
+  HostContext context(
+      "admin", {.timers = nullptr, .endpoints = &endpoints, .counters = nullptr, .version = {}});
   const proxy_host_api* api = context.api();
   auto handler = [](void* user, const proxy_admin_request* request,
                     proxy_admin_response* response) {

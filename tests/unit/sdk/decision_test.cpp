@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,27 @@ TEST(Completion, RefusesDeferredAsAnAnswer) {
   completion.complete(Decision::deferred());
   ASSERT_EQ(completed.size(), 1U);
   EXPECT_EQ(completed[0].verdict, PROXY_VERDICT_FAILED);
+}
+
+TEST(Decision, RateLimitedCarriesRetryAfterThroughTheAbi) {
+  proxy_decision out{};
+  out.size = sizeof(out);
+  Decision::rate_limited("slow down", 7).write(out);
+  EXPECT_EQ(out.verdict, PROXY_VERDICT_REJECT);
+  EXPECT_EQ(out.status, 429U);
+  EXPECT_EQ(out.retry_after_seconds, 7U);
+  EXPECT_EQ(Decision::read(out).retry_after_seconds(), 7U);
+  EXPECT_EQ(Decision::rate_limited("at least one second", 0).retry_after_seconds(), 1U);
+}
+
+TEST(Decision, RetryAfterIsNotWrittenPastAnOlderHostsStruct) {
+  proxy_decision out{};
+  out.size = offsetof(proxy_decision, retry_after_seconds);  // as a 1.0 host sized it
+  out.retry_after_seconds = 99;
+  Decision::rate_limited("slow down", 7).write(out);
+  EXPECT_EQ(out.status, 429U);
+  EXPECT_EQ(out.retry_after_seconds, 99U);
+  EXPECT_EQ(Decision::read(out).retry_after_seconds(), 0U);
 }
 
 }  // namespace

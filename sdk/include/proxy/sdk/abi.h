@@ -15,7 +15,8 @@
  *
  * Versioning: PROXY_SDK_ABI_VERSION is major.minor. The host loads a plugin of the same
  * major and a minor up to its own. Appending a field or an optional hook is a minor bump;
- * changing or removing anything is a major bump.
+ * changing or removing anything is a major bump. Fields marked "since 1.1" are read only
+ * after checking `size` covers them: a 1.0 peer never wrote them.
  */
 #ifndef PROXY_SDK_ABI_H
 #define PROXY_SDK_ABI_H
@@ -24,7 +25,7 @@
 #include <stdint.h>
 
 #define PROXY_SDK_ABI_VERSION_MAJOR 1
-#define PROXY_SDK_ABI_VERSION_MINOR 0
+#define PROXY_SDK_ABI_VERSION_MINOR 1
 /* Packed as (major << 16) | minor, the value proxy_plugin_abi_version() returns. */
 #define PROXY_SDK_ABI_VERSION \
   ((uint32_t)(((uint32_t)PROXY_SDK_ABI_VERSION_MAJOR << 16) | PROXY_SDK_ABI_VERSION_MINOR))
@@ -32,6 +33,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* True when the struct behind `ptr` (which starts with `size`) is large enough to hold
+ * `field`: how a reader checks for fields a later minor version appended. */
+#define PROXY_ABI_HAS(ptr, type, field) \
+  ((ptr)->size >= offsetof(type, field) + sizeof(((type*)0)->field))
 
 /* A borrowed string view. */
 typedef struct proxy_str {
@@ -75,6 +81,9 @@ typedef struct proxy_decision {
   uint32_t status;  /* HTTP status for REJECT */
   uint32_t reason_len;
   char reason[PROXY_REASON_MAX]; /* not NUL-terminated; reason_len bytes */
+  /* since 1.1: for a REJECT with status 429 or 503, the Retry-After seconds the client is
+   * told (0: the host's default of 1). Written only when `size` covers it. */
+  uint32_t retry_after_seconds;
 } proxy_decision;
 
 typedef struct proxy_conn_info {
@@ -178,6 +187,15 @@ typedef struct proxy_completion proxy_completion;
  * first (release `user` then). */
 typedef void (*proxy_timer_fn)(void* user, int cancelled);
 
+/* Counters the core keeps, read with host->get_stats (since 1.1). */
+typedef struct proxy_host_stats {
+  size_t size;                  /* set by the caller; the host fills what fits */
+  uint64_t connections_active;  /* admitted and not yet closed */
+  uint64_t connections_total;   /* admitted since start */
+  uint64_t connections_refused; /* closed at once: server.max_connections(_per_ip) */
+  uint64_t tunnels_active;      /* CONNECT tunnels established and not yet closed */
+} proxy_host_stats;
+
 /* Callbacks the host gives a plugin at creation. `host` is the first argument of the
  * callbacks that take it. All callbacks are thread-safe unless noted. */
 typedef struct proxy_host_api {
@@ -210,6 +228,11 @@ typedef struct proxy_host_api {
   void (*response_set_status)(proxy_admin_response* response, uint32_t status);
   void (*response_set_header)(proxy_admin_response* response, proxy_str name, proxy_str value);
   void (*response_append)(proxy_admin_response* response, proxy_str body);
+
+  /* since 1.1 */
+  proxy_str host_version; /* the proxy's version, e.g. "0.1.0"; valid for the process */
+  /* Fills `out` (out->size set by the caller) with the core's counters; any thread. */
+  void (*get_stats)(void* host, proxy_host_stats* out);
 } proxy_host_api;
 
 /* ---- HTTP parser capability --------------------------------------------------------- */
@@ -312,6 +335,11 @@ typedef struct proxy_hook_table {
   /* Returns the capability's API struct (e.g. proxy_http_parser_api for
    * PROXY_CAPABILITY_HTTP_PARSER) or NULL when the instance does not provide it. */
   const void* (*get_capability)(void* self, proxy_str name);
+
+  /* since 1.1: the longest the host waits for a tunnel's first client bytes before
+   * on_sni runs (with is_tls = 0 when nothing useful came). 0: the host's default,
+   * timeouts.header_read. The host waits for the largest value its plugins ask for. */
+  uint64_t sni_peek_timeout_ms;
 } proxy_hook_table;
 
 /* ---- exported symbols --------------------------------------------------------------- */

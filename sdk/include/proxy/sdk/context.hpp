@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,14 @@ class SettingsError : public std::runtime_error {
 
  private:
   std::string key_;
+};
+
+// Counters the core keeps (see proxy_host_stats).
+struct HostStats {
+  std::uint64_t connections_active = 0;
+  std::uint64_t connections_total = 0;
+  std::uint64_t connections_refused = 0;
+  std::uint64_t tunnels_active = 0;
 };
 
 struct AdminRequest {
@@ -91,6 +100,28 @@ class PluginContext {
   spdlog::logger& log() const { return *logger_; }
   const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
   const proxy_host_api* host_api() const { return host_; }
+
+  // The proxy's version ("0.1.0"); empty on a host older than ABI 1.1.
+  std::string_view host_version() const {
+    return PROXY_ABI_HAS(host_, proxy_host_api, host_version) ? to_view(host_->host_version)
+                                                              : std::string_view();
+  }
+
+  // The core's counters at this moment; cheap (a few atomic loads), any thread.
+  HostStats host_stats() const {
+    HostStats stats;
+    if (!PROXY_ABI_HAS(host_, proxy_host_api, get_stats) || host_->get_stats == nullptr) {
+      return stats;
+    }
+    proxy_host_stats raw{};
+    raw.size = sizeof(raw);
+    host_->get_stats(host_->host, &raw);
+    stats.connections_active = raw.connections_active;
+    stats.connections_total = raw.connections_total;
+    stats.connections_refused = raw.connections_refused;
+    stats.tunnels_active = raw.tunnels_active;
+    return stats;
+  }
 
   // Runs fn on a host thread after `delay`. Dropped (never run) when the host shuts
   // down first. fn must not block; an exception it throws is logged.

@@ -33,6 +33,12 @@ class Decision {
   static Decision close(std::string reason = {}) {
     return Decision(Kind::close, 0, std::move(reason));
   }
+  // 429 Too Many Requests with `Retry-After: <retry_after_seconds>` (at least 1).
+  static Decision rate_limited(std::string reason, std::uint32_t retry_after_seconds) {
+    Decision decision(Kind::reject, 429, std::move(reason));
+    decision.retry_after_seconds_ = std::max<std::uint32_t>(retry_after_seconds, 1);
+    return decision;
+  }
   // Returned after taking a Completion with Connection::defer().
   static Decision deferred() { return Decision(Kind::deferred, 0, {}); }
   // Used by the SDK when a hook throws; plugins return reject() instead.
@@ -44,6 +50,8 @@ class Decision {
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }
   bool allowed() const { return kind_ == Kind::allow; }
+  // Seconds for Retry-After; 0 when the decision does not set one.
+  std::uint32_t retry_after_seconds() const { return retry_after_seconds_; }
 
   // Writes into the ABI struct; the reason is cut to PROXY_REASON_MAX bytes.
   void write(proxy_decision& out) const {
@@ -52,12 +60,19 @@ class Decision {
     const std::size_t len = std::min<std::size_t>(reason_.size(), PROXY_REASON_MAX);
     std::copy_n(reason_.data(), len, out.reason);
     out.reason_len = static_cast<std::uint32_t>(len);
+    if (PROXY_ABI_HAS(&out, proxy_decision, retry_after_seconds)) {
+      out.retry_after_seconds = retry_after_seconds_;
+    }
   }
 
   static Decision read(const proxy_decision& in) {
     const std::size_t len = std::min<std::size_t>(in.reason_len, PROXY_REASON_MAX);
-    return Decision(static_cast<Kind>(in.verdict), static_cast<int>(in.status),
-                    std::string(in.reason, len));
+    Decision decision(static_cast<Kind>(in.verdict), static_cast<int>(in.status),
+                      std::string(in.reason, len));
+    if (PROXY_ABI_HAS(&in, proxy_decision, retry_after_seconds)) {
+      decision.retry_after_seconds_ = in.retry_after_seconds;
+    }
+    return decision;
   }
 
  private:
@@ -67,6 +82,7 @@ class Decision {
   Kind kind_;
   int status_;
   std::string reason_;
+  std::uint32_t retry_after_seconds_ = 0;
 };
 
 // The promise to finish a deferred decision. Move-only; complete() takes effect once.

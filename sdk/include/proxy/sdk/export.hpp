@@ -249,6 +249,8 @@ inline void fill_tables(Instance& in) {
   t.on_response = hooks.has(Hook::response) ? &on_response : nullptr;
   t.on_close = hooks.has(Hook::close) ? &on_close : nullptr;
   t.get_capability = &get_capability;
+  const auto peek = in.plugin->sni_peek_timeout().count();
+  t.sni_peek_timeout_ms = peek > 0 ? static_cast<std::uint64_t>(peek) : 0;
 
   proxy_http_parser_api& p = in.parser_api;
   p.size = sizeof(p);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -85,6 +86,13 @@ class Plugin {
   }
   // A request, tunnel or connection ended.
   virtual void on_close(const Transaction& transaction) { (void)transaction; }
+
+  // How long the core may wait for a tunnel's first client bytes before on_sni runs
+  // (then with is_tls() false). Zero: the host's default, timeouts.header_read. The
+  // host waits for the largest value its plugins ask for. Read once, after construction.
+  virtual std::chrono::milliseconds sni_peek_timeout() const {
+    return std::chrono::milliseconds(0);
+  }
 
   // Capabilities: return non-null to provide the HTTP parser.
   virtual HttpParser* http_parser() { return nullptr; }
