@@ -192,6 +192,8 @@ class Transaction {
   std::uint64_t conn_id() const { return t_.conn->id; }
   std::string_view client_ip() const { return to_view(t_.conn->client_ip); }
   std::uint16_t client_port() const { return t_.conn->client_port; }
+  // The io thread the connection lives on: an index for per-thread state.
+  std::uint32_t worker() const { return t_.conn->worker; }
   std::string_view method() const { return to_view(t_.method); }
   std::string_view host() const { return to_view(t_.host); }
   std::uint16_t port() const { return t_.port; }
