@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build and the tests need. Idempotent: when every
-# package is already present it returns at once without touching apt.
+# Installs the Debian 12 packages the build and the tests need, and promtool into .tools/.
+# Idempotent: when everything is already present it returns at once without touching apt.
 set -euo pipefail
 
 packages=(
@@ -12,6 +12,12 @@ packages=(
   python3 openssl libssl-dev curl procps
 )
 
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -19,15 +25,29 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then
-  sudo_cmd=(sudo)
+# promtool checks the metrics plugin's output in the integration tests. Installing the
+# `prometheus` package would also start a Prometheus daemon from its postinst, so only
+# the promtool binary is taken out of the package, into .tools/bin/ (ignored by git).
+tools_dir="$(cd "$(dirname "$0")/.." && pwd)/.tools"
+promtool="$tools_dir/bin/promtool"
+if [ ! -x "$promtool" ]; then
+  echo "install-deps: extracting promtool from the prometheus package into $tools_dir" >&2
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  if ! (cd "$work" && apt-get download -qq prometheus 2>/dev/null); then
+    "${sudo_cmd[@]}" apt-get update -qq
+    (cd "$work" && apt-get download -qq prometheus)
+  fi
+  dpkg-deb --fsys-tarfile "$work"/prometheus_*.deb | tar -x -C "$work" ./usr/bin/promtool
+  mkdir -p "$tools_dir/bin"
+  printf '*\n' >"$tools_dir/.gitignore"
+  install -m 0755 "$work/usr/bin/promtool" "$promtool.tmp"
+  mv "$promtool.tmp" "$promtool"  # never leave a half-written binary behind
+  "$promtool" --version >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -51,6 +51,11 @@ asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uin
                                 context_.config.upstream.deny_networks, context_.self);
   if (!connection.socket) {
     transaction_->decided_by = "core";
+    // A denied address (403) or a loop (508) is the core's own policy refusal; an
+    // unreachable or slow upstream (502/504) is a failure of an allowed request.
+    if (connection.status == 403 || connection.status == 508) {
+      transaction_->verdict = PROXY_VERDICT_REJECT;
+    }
     co_await reply_error(connection.status, connection.reason, true);
     co_return false;
   }

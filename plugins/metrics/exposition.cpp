@@ -1,0 +1,92 @@
+#include "exposition.hpp"
+
+#include <array>
+
+#include "text_format.hpp"
+
+namespace proxy::plugins::metrics {
+namespace {
+
+void write_codes(ExpositionWriter& out, std::string_view name,
+                 const std::array<std::uint64_t, code_slots>& counts) {
+  for (std::size_t slot = 0; slot < code_slots; ++slot) {
+    if (counts[slot] > 0) {
+      out.sample(name, {{"code", code_label(slot)}}, counts[slot]);
+    }
+  }
+}
+
+void write_histogram(ExpositionWriter& out, const std::string& name, std::string_view help,
+                     const HistogramBounds& bounds, const HistogramSnapshot& histogram) {
+  out.family(name, "histogram", help);
+  const std::string bucket = name + "_bucket";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += histogram.counts[i];
+    out.sample(bucket, {{"le", format_seconds(bounds.bound_seconds(i))}}, cumulative);
+  }
+  // +Inf and _count are the same number by construction: the buckets' total.
+  cumulative += histogram.counts[bounds.size()];
+  out.sample(bucket, {{"le", "+Inf"}}, cumulative);
+  out.sample(name + "_sum", {}, format_micros_as_seconds(histogram.sum_us));
+  out.sample(name + "_count", {}, cumulative);
+}
+
+}  // namespace
+
+std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBounds& request_bounds,
+                              const HistogramBounds& tunnel_bounds, const sdk::HostStats& host,
+                              std::string_view version) {
+  ExpositionWriter out;
+  out.family("proxy_build_info", "gauge", "The proxy's version; the value is always 1.");
+  out.sample("proxy_build_info", {{"version", version}}, 1);
+
+  out.family("proxy_connections_active", "gauge", "Client connections open now.");
+  out.sample("proxy_connections_active", {}, host.connections_active);
+  out.family("proxy_connections_total", "counter", "Client connections admitted since start.");
+  out.sample("proxy_connections_total", {}, host.connections_total);
+  out.family("proxy_connections_refused_total", "counter",
+             "Client connections closed at once: server.max_connections(_per_ip) reached.");
+  out.sample("proxy_connections_refused_total", {}, host.connections_refused);
+  out.family("proxy_tunnels_active", "gauge", "CONNECT tunnels open now.");
+  out.sample("proxy_tunnels_active", {}, host.tunnels_active);
+
+  out.family("proxy_requests_total", "counter",
+             "Proxied requests and CONNECT tunnels, counted when they end, by method "
+             "(unknown methods as OTHER).");
+  for (std::size_t slot = 0; slot < method_slots; ++slot) {
+    out.sample("proxy_requests_total", {{"method", method_label(slot)}}, traffic.requests[slot]);
+  }
+  out.family("proxy_responses_total", "counter",
+             "Statuses sent to clients of proxied traffic, by code, counted when the "
+             "transaction ends.");
+  write_codes(out, "proxy_responses_total", traffic.responses);
+
+  out.family("proxy_bytes_total", "counter",
+             "Bytes moved for proxied traffic, added when each request or tunnel ends.");
+  out.sample("proxy_bytes_total", {{"direction", "client_to_upstream"}},
+             traffic.bytes_client_to_upstream);
+  out.sample("proxy_bytes_total", {{"direction", "upstream_to_client"}},
+             traffic.bytes_upstream_to_client);
+
+  out.family("proxy_blocked_total", "counter",
+             "Connections, requests and tunnels refused, by the plugin (or core) that refused "
+             "them.");
+  for (const auto& [plugin, count] : traffic.blocked) {
+    out.sample("proxy_blocked_total", {{"plugin", plugin}}, count);
+  }
+
+  write_histogram(out, "proxy_request_duration_seconds",
+                  "Time from a proxied request's head to the end of its response.", request_bounds,
+                  traffic.request_duration);
+  write_histogram(out, "proxy_tunnel_duration_seconds",
+                  "Lifetime of CONNECT tunnels, from the request head to the close.", tunnel_bounds,
+                  traffic.tunnel_duration);
+
+  out.family("proxy_admin_requests_total", "counter",
+             "Requests for the proxy's own endpoints (such as this one), by status code.");
+  write_codes(out, "proxy_admin_requests_total", traffic.admin_responses);
+  return out.take();
+}
+
+}  // namespace proxy::plugins::metrics

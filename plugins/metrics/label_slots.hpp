@@ -1,0 +1,32 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+// Fixed label sets for values that come from clients or origins, so no input can grow
+// the number of time series: each label value maps to one slot of a fixed array.
+namespace proxy::plugins::metrics {
+
+// Methods with a label of their own (RFC 9110 and PATCH); any other method, including
+// a lowercase spelling of these (methods are case-sensitive), counts as "OTHER".
+inline constexpr std::array<std::string_view, 9> known_methods = {
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+inline constexpr std::size_t method_other_slot = known_methods.size();
+inline constexpr std::size_t method_slots = known_methods.size() + 1;
+
+std::size_t method_slot(std::string_view method);
+std::string_view method_label(std::size_t slot);
+
+// Status codes 100..599 have a slot each; anything else (an origin may send 999)
+// counts as code="other".
+inline constexpr int first_code = 100;
+inline constexpr int last_code = 599;
+inline constexpr std::size_t code_other_slot = last_code - first_code + 1;
+inline constexpr std::size_t code_slots = code_other_slot + 1;
+
+std::size_t code_slot(int status);
+std::string code_label(std::size_t slot);
+
+}  // namespace proxy::plugins::metrics

@@ -1,0 +1,55 @@
+#include "transaction_record.hpp"
+
+namespace proxy::plugins::metrics {
+namespace {
+
+using Verdict = sdk::Decision::Kind;
+
+TransactionRecord::Kind kind_of(const sdk::Transaction& t) {
+  switch (t.kind()) {
+    case sdk::Transaction::Kind::tunnel:
+      return TransactionRecord::Kind::tunnel;
+    case sdk::Transaction::Kind::connection:
+      return TransactionRecord::Kind::connection;
+    case sdk::Transaction::Kind::request:
+      break;
+  }
+  const std::string_view target = t.target();
+  return !target.empty() && target.front() == '/' ? TransactionRecord::Kind::admin
+                                                  : TransactionRecord::Kind::request;
+}
+
+bool is_blocked(const sdk::Transaction& t) {
+  switch (t.verdict()) {
+    case Verdict::reject:
+    case Verdict::close:
+      return true;
+    case Verdict::failed:
+    case Verdict::deferred:
+      return false;
+    case Verdict::allow:
+      break;
+  }
+  // The core names itself when it refuses without a plugin verdict.
+  return !t.decided_by().empty() && t.status() >= 400 && t.status() < 500;
+}
+
+}  // namespace
+
+TransactionRecord record_of(const sdk::Transaction& t) {
+  TransactionRecord record;
+  record.kind = kind_of(t);
+  record.method = t.method();
+  record.status = t.status();
+  record.bytes_client_to_upstream = t.bytes_client_to_upstream();
+  record.bytes_upstream_to_client = t.bytes_upstream_to_client();
+  record.duration_us = t.duration_us();
+  record.blocked = is_blocked(t);
+  if (record.blocked) {
+    record.blocked_by = t.decided_by().empty() ? std::string_view("unknown") : t.decided_by();
+  }
+  record.worker = t.worker();
+  return record;
+}
+
+}  // namespace proxy::plugins::metrics
