@@ -31,12 +31,19 @@ class OneShotCommands(ProxyTestCase):
         code, out, err = run_cli("--check-config", "--config", "config/default.yaml",
                                  cwd=SOURCE_DIR)
         self.assertEqual(code, 0, err)
-        self.assertIn("http_parser", out)
+        for name in ("http_parser", "access_policy", "sni_policy", "rate_limiter", "metrics",
+                     "json_log"):
+            self.assertIn(name, out)
 
-    def test_default_config_used_without_config_flag(self):
+    def test_default_config_and_its_override_used_without_config_flag(self):
         code, out, err = run_cli("--print-config", cwd=SOURCE_DIR)
         self.assertEqual(code, 0, err)
-        self.assertIn("port: 8888", out)
+        # config/override.yaml moves the port and blocks a few domains; the rest of
+        # default.yaml stays.
+        self.assertIn("port: 3128", out)
+        self.assertIn("doubleclick.net", out)
+        self.assertIn("max_connections: 10000", out)
+        self.assertIn("on_missing_sni: block", out)
 
     def test_print_config_shows_merged_values(self):
         base = self.configs.write("base.yaml", minimal_config())
