@@ -11,7 +11,7 @@ import threading
 import time
 
 from origins import OriginServer
-from proxytest import PROXY_BIN, ProxyProcess, ProxyTestCase, minimal_config
+from proxytest import PLUGIN_DIR, PROXY_BIN, ProxyProcess, ProxyTestCase, minimal_config, run_cli
 
 TIMEOUT = 10
 
@@ -313,6 +313,15 @@ class ForwardProxyTestCase(ProxyTestCase):
         proxy = ProxyProcess(*args)
         self.addCleanup(self._stop_proxy, proxy)
         return proxy
+
+    def check_plugin_config(self, enabled, settings):
+        """Runs --check-config on a config enabling `enabled` with `settings` (a dict,
+        plugins.settings); returns (exit code, stdout, stderr)."""
+        config = {"server": {"port": 0},
+                  "plugins": {"dirs": [PLUGIN_DIR], "enabled": list(enabled),
+                              "settings": settings}}
+        path = self.configs.write("check.yaml", json.dumps(config))
+        return run_cli("--config", path, "--check-config")
 
     @staticmethod
     def _stop_proxy(proxy):

@@ -8,13 +8,12 @@ access_policy); bad settings stop startup naming the key."""
 import json
 import os
 import socket
-import textwrap
 import time
 import unittest
 
 from httpclient import TIMEOUT, Connection, ForwardProxyTestCase, recv_until_eof, request_bytes
 from origins import FIXED_BODY, TestCertificate, tls_client_context, tls_server_context
-from proxytest import PLUGIN_DIR, ProxyProcess, run_cli
+from proxytest import PLUGIN_DIR, ProxyProcess
 
 TEST_PLUGIN_DIR = os.environ.get("PROXY_TEST_PLUGIN_DIR", "")
 
@@ -219,12 +218,6 @@ class ClientAllow(AccessPolicyTestCase):
 
 
 class Settings(AccessPolicyTestCase):
-    def check_config(self, enabled, settings):
-        config = {"server": {"port": 0},
-                  "plugins": {"dirs": [PLUGIN_DIR], "enabled": enabled, "settings": settings}}
-        path = self.configs.write("check.yaml", json.dumps(config))
-        return run_cli("--config", path, "--check-config")
-
     def test_bad_values_stop_startup_naming_the_key(self):
         cases = [
             ({"blocked_domains": ["ok.test", "*.wild.test"]}, "blocked_domains[1]"),
@@ -239,12 +232,12 @@ class Settings(AccessPolicyTestCase):
         ]
         for settings, key in cases:
             with self.subTest(key=key):
-                code, _, stderr = self.check_config(POLICY_ONLY, {"access_policy": settings})
+                code, _, stderr = self.check_plugin_config(POLICY_ONLY, {"access_policy": settings})
                 self.assertEqual(code, 2, stderr)
                 self.assertIn(f"plugins.settings.access_policy.{key}:", stderr)
 
     def test_good_settings_pass_check_config(self):
-        code, _, stderr = self.check_config(POLICY_ONLY, {"access_policy": {
+        code, _, stderr = self.check_plugin_config(POLICY_ONLY, {"access_policy": {
             "blocked_domains": ["evil.test", "10.0.0.1", "[2001:db8::1]"],
             "allowed_methods": ["GET", "CONNECT"], "connect_ports": [443, 8443],
             "client_allow": ["127.0.0.0/8", "::1/128", "::ffff:10.0.0.0/104"]}})

@@ -6,7 +6,6 @@ without SNI; on_ech for a ClientHello carrying encrypted_client_hello; peek_time
 bounds the wait for the first bytes; require_host_match ties the SNI to the CONNECT host;
 bad settings stop startup naming the key."""
 
-import json
 import socket
 import ssl
 import struct
@@ -17,7 +16,6 @@ import unittest
 from httpclient import TIMEOUT, ForwardProxyTestCase, recv_until_eof
 from origins import (FIXED_BODY, EofReplyServer, TestCertificate, sha256_hex,
                      tls_client_context, tls_server_context)
-from proxytest import PLUGIN_DIR, run_cli
 from test_hooks import RecordingTlsOrigin
 
 SNI_ONLY = ["http_parser", "sni_policy"]
@@ -316,12 +314,6 @@ class RequireHostMatch(SniPolicyTestCase):
 
 
 class Settings(SniPolicyTestCase):
-    def check_config(self, enabled, settings):
-        config = {"server": {"port": 0},
-                  "plugins": {"dirs": [PLUGIN_DIR], "enabled": enabled, "settings": settings}}
-        path = self.configs.write("check.yaml", json.dumps(config))
-        return run_cli("--config", path, "--check-config")
-
     def test_bad_values_stop_startup_naming_the_key(self):
         cases = [
             ({"blocked": ["ok.test", ""]}, "blocked[1]"),
@@ -335,7 +327,7 @@ class Settings(SniPolicyTestCase):
         ]
         for settings, key in cases:
             with self.subTest(key=key):
-                code, _, stderr = self.check_config(SNI_ONLY, {"sni_policy": settings})
+                code, _, stderr = self.check_plugin_config(SNI_ONLY, {"sni_policy": settings})
                 self.assertEqual(code, 2, stderr)
                 self.assertIn(f"plugins.settings.sni_policy.{key}:", stderr)
 
