@@ -13,10 +13,11 @@ import json
 import os
 import platform
 
-TARGETS = ["direct", "ours", "squid", "tinyproxy"]
+TARGETS = ["direct", "ours", "ours_all", "squid", "tinyproxy"]
 LABELS = {
     "direct": "direct (no proxy)",
     "ours": "proxy-server (ours)",
+    "ours_all": "proxy-server, all six plugins",
     "squid": "Squid",
     "tinyproxy": "tinyproxy",
 }

@@ -153,10 +153,10 @@ wait_port() { # PORT PID NAME LOG: until PORT accepts, at most 15 s
 }
 
 # Free loopback ports, all held at once while chosen so that they differ.
-read -r p_http p_tls p_squid p_tiny p_ours <<<"$(python3 - <<'EOF'
+read -r p_http p_tls p_squid p_tiny p_ours p_all <<<"$(python3 - <<'EOF'
 import socket
 socks = []
-for _ in range(5):
+for _ in range(6):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -286,7 +286,30 @@ pid_ours=$!
 pids+=("$pid_ours")
 wait_port "$p_ours" "$pid_ours" proxy-server "$work/ours/stderr"
 
-log "origin http :$p_http, https :$p_tls; squid :$p_squid, tinyproxy :$p_tiny, ours :$p_ours"
+# The same binary with all six shipped plugins, as config/default.yaml enables them,
+# adjusted only so the load is not refused: the rate limit is out of reach, CONNECT may
+# reach the origin's port, a tunnel without SNI (curl to an IP address) is allowed, and
+# the access log goes to a file. What this row costs over the one above is the plugins.
+mkdir -p "$work/ours_all"
+cat >"$work/ours_all/overlay.yaml" <<EOF
+server: {listen: 127.0.0.1, port: $p_all, workers: 0, max_connections: 20000, max_connections_per_ip: 20000, shutdown_grace: 1}
+timeouts: {header_read: 60}
+logging: {level: warn}
+plugins:
+  dirs: [$plugin_dir]
+  settings:
+    access_policy: {connect_ports: [$p_tls]}
+    sni_policy: {on_missing_sni: allow}
+    rate_limiter: {requests: 1000000, window: 1, max_tracked_clients: 100}
+    json_log: {path: "$work/ours_all/access.log"}
+EOF
+"$proxy_bin" --config "$repo/config/default.yaml" --config "$work/ours_all/overlay.yaml" \
+  >"$work/ours_all/stdout" 2>"$work/ours_all/stderr" &
+pid_all=$!
+pids+=("$pid_all")
+wait_port "$p_all" "$pid_all" "proxy-server (all plugins)" "$work/ours_all/stderr"
+
+log "origin http :$p_http, https :$p_tls; squid :$p_squid, tinyproxy :$p_tiny, ours :$p_ours, ours_all :$p_all"
 
 # --- load --------------------------------------------------------------------------------
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -308,12 +331,12 @@ record() { echo "$1 $2 $3" >>"$results"; } # TARGET KEY VALUE
 cpu() { python3 "$here/procstat.py" cpu "$1"; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
 
-declare -A proxy_pid=([ours]=$pid_ours [squid]=$pid_squid [tinyproxy]=$pid_tiny)
-declare -A proxy_port=([ours]=$p_ours [squid]=$p_squid [tinyproxy]=$p_tiny)
-proxies=(ours squid tinyproxy)
-targets=(direct ours squid tinyproxy)
+declare -A proxy_pid=([ours]=$pid_ours [ours_all]=$pid_all [squid]=$pid_squid [tinyproxy]=$pid_tiny)
+declare -A proxy_port=([ours]=$p_ours [ours_all]=$p_all [squid]=$p_squid [tinyproxy]=$p_tiny)
+proxies=(ours ours_all squid tinyproxy)
+targets=(direct ours ours_all squid tinyproxy)
 
-declare -A proxy_log=([ours]=$work/ours/stderr [squid]=$work/squid/cache.log
+declare -A proxy_log=([ours]=$work/ours/stderr [ours_all]=$work/ours_all/stderr [squid]=$work/squid/cache.log
   [tinyproxy]=$work/tinyproxy/stderr)
 declare -A dead=()
 
