@@ -18,10 +18,11 @@ PLUGIN_DIR = os.environ.get("PROXY_PLUGIN_DIR", "")
 LISTENING = re.compile(r"listening on (\S+):(\d+)")
 
 
-def run_cli(*args, cwd=None, timeout=30):
-    """Runs the binary to completion; returns (exit code, stdout, stderr)."""
-    done = subprocess.run([PROXY_BIN, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+def run_cli(*args, cwd=None, timeout=30, binary=None):
+    """Runs the binary (PROXY_BIN unless `binary` names another) to completion; returns
+    (exit code, stdout, stderr)."""
+    done = subprocess.run([binary or PROXY_BIN, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -66,11 +67,11 @@ class ProxyProcess:
     """The real binary, started in the background; waits until it is listening. A thread
     drains its stderr so a chatty proxy never blocks on a full pipe."""
 
-    def __init__(self, *args, startup_timeout=20):
+    def __init__(self, *args, startup_timeout=20, binary=None):
         self.stderr_lines = []
         self._listening = threading.Event()
         self.host, self.port = None, None
-        self.proc = subprocess.Popen([PROXY_BIN, *args], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([binary or PROXY_BIN, *args], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()

@@ -1,0 +1,226 @@
+"""The SDK as a third party meets it: `cmake --install` into a temporary prefix, the two
+examples built out of tree against that prefix alone, and the installed binary running
+them. Also: the installed core holds no plugin code, and a plugin built against another
+ABI major is refused with both versions named."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import time
+
+import sdk_install
+from httpclient import ForwardProxyTestCase, is_sanitizer_build, request_bytes
+from proxytest import SOURCE_DIR, ProxyProcess, run_cli
+
+HOST_ABI = "1.1"  # PROXY_SDK_ABI_VERSION in sdk/include/proxy/sdk/abi.h
+BUNDLED = ("http_parser", "access_policy", "sni_policy", "rate_limiter", "metrics",
+           "json_log")
+
+
+class InstalledSdkTest(ForwardProxyTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = pathlib.Path(tempfile.mkdtemp(prefix="proxy-sdk-"))
+        cls.prefix = cls.work / "prefix"
+        try:
+            sdk_install.install(cls.prefix)
+            cls.binary = str(cls.prefix / "bin" / "proxy-server")
+            future_sdk = sdk_install.sdk_with_abi_version(cls.prefix, cls.work / "sdk-2.0", 2, 0)
+            examples = pathlib.Path(SOURCE_DIR) / "examples"
+            cls.builds = sdk_install.build_plugins({
+                "header_stamp": (examples / "header_stamp", None),
+                "slow_allowlist": (examples / "slow_allowlist", None),
+                "header_stamp_abi_2": (examples / "header_stamp", future_sdk),
+            }, cls.work, cls.prefix, sanitize=is_sanitizer_build())
+        except BaseException:
+            shutil.rmtree(cls.work, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def write_config(self, enabled, settings, timeouts=None, builds=("header_stamp",
+                                                                       "slow_allowlist")):
+        """A config naming only the examples' build folders: the bundled plugins
+        (http_parser) must come from the installed prefix."""
+        config = {
+            "server": {"listen": "127.0.0.1", "port": 0, "workers": 2, "shutdown_grace": 5},
+            "plugins": {"dirs": [str(self.builds[name]) for name in builds],
+                        "enabled": list(enabled), "settings": settings},
+        }
+        if timeouts:
+            config["timeouts"] = timeouts
+        return self.configs.write("sdk.yaml", json.dumps(config))
+
+    def start_installed(self, enabled, settings, timeouts=None):
+        proxy = ProxyProcess("--config", self.write_config(enabled, settings, timeouts),
+                             binary=self.binary)
+        self.addCleanup(self._stop_proxy, proxy)
+        return proxy
+
+    def check_installed(self, enabled, settings, builds=("header_stamp", "slow_allowlist")):
+        path = self.write_config(enabled, settings, builds=builds)
+        return run_cli("--config", path, "--check-config", binary=self.binary)
+
+    def allowlist(self, timeouts=None, **settings):
+        return self.start_installed(["http_parser", "slow_allowlist"],
+                                    {"slow_allowlist": settings}, timeouts=timeouts)
+
+    def timed_get(self, proxy, url):
+        started = time.monotonic()
+        response = self.exchange(proxy, request_bytes("GET", url))
+        return response, time.monotonic() - started
+
+    # -- the installed tree -------------------------------------------------------------
+
+    def test_install_puts_binary_plugins_config_and_sdk_in_the_prefix(self):
+        expected = ["bin/proxy-server", "share/proxy-server/config/default.yaml",
+                    "include/proxy/sdk.hpp", "include/proxy/sdk/abi.h"]
+        expected += [f"lib/proxy-server/plugins/lib{name}.so" for name in BUNDLED]
+        for relative in expected:
+            self.assertTrue((self.prefix / relative).is_file(), relative)
+        package = sdk_install.package_dir(self.prefix)
+        for name in ("ProxySdkConfig.cmake", "ProxySdkConfigVersion.cmake",
+                     "ProxySdkTargets.cmake", "ProxyPlugin.cmake", "plugin.map"):
+            self.assertTrue((package / name).is_file(), name)
+
+    def test_installed_binary_finds_installed_config_and_plugins(self):
+        # From a folder with no config/: the installed default config and plugins.
+        code, out, err = run_cli("--check-config", cwd=self.work, binary=self.binary)
+        self.assertEqual(code, 0, err)
+        self.assertIn("config OK; plugins: http_parser", out)
+        code, out, err = run_cli("--list-plugins", cwd=self.work, binary=self.binary)
+        self.assertEqual(code, 0, err)
+        for name in BUNDLED:
+            self.assertRegex(out, rf"(?m)^{name}\s+\S+\s+enabled")
+        self.assertIn(f"# searched {self.prefix / 'lib/proxy-server/plugins'}", out)
+
+    def test_core_binary_contains_no_plugin_code(self):
+        symbols = subprocess.run(["nm", "-C", "--defined-only", self.binary],
+                                 capture_output=True, text=True, timeout=60, check=True).stdout
+        self.assertIn("proxy::app::", symbols)  # nm read the core's own symbols
+        for foreign in ("proxy::plugins::", "proxy::sdk::", "boost::beast::"):
+            self.assertNotIn(foreign, symbols)
+
+    # -- header_stamp -------------------------------------------------------------------
+
+    def test_header_stamp_stamps_forwarded_requests_and_counts_them(self):
+        origin = self.start_origin()
+        proxy = self.start_installed(
+            ["http_parser", "header_stamp"],
+            {"header_stamp": {"name": "X-Team", "value": "blue", "endpoint": "/_stamps"}})
+        self.assertIn("[header_stamp] stamping 'X-Team: blue'", proxy.stderr)
+        for _ in range(3):
+            # A client-sent X-Team is replaced, not passed on beside the stamp.
+            response = self.exchange(proxy, request_bytes(
+                "GET", origin.url("/fixed"), headers=[("X-Team", "forged")]))
+            self.assertEqual(response.status, 200)
+        seen = origin.requests_for("/fixed")
+        self.assertEqual(len(seen), 3)
+        for request in seen:
+            self.assertEqual(request.header_values("X-Team"), ["blue"])
+        count = self.exchange(proxy, b"GET /_stamps HTTP/1.1\r\nHost: proxy\r\n\r\n")
+        self.assertEqual((count.status, count.body), (200, b"stamped 3\n"))
+        self.assertEqual(proxy.stop(), 0)
+        self.assertIn("[header_stamp] stamped 3 requests", proxy.stderr)
+
+    def test_header_stamp_refuses_bad_settings_naming_the_key(self):
+        cases = [({"name": "Content-Length"}, "name", "managed by the proxy"),
+                 ({"name": "X Bad"}, "name", "expected a header name"),
+                 ({"value": "a\r\nInjected: 1"}, "value", "printable ASCII"),
+                 ({"endpoint": "stamps"}, "endpoint", "starting with '/'"),
+                 ({"colour": "red"}, "colour", "unknown setting")]
+        for settings, key, message in cases:
+            with self.subTest(settings=settings):
+                code, _, err = self.check_installed(["http_parser", "header_stamp"],
+                                                    {"header_stamp": settings})
+                self.assertEqual(code, 2, err)
+                self.assertIn(f"plugins.settings.header_stamp.{key}: ", err)
+                self.assertIn(message, err)
+
+    # -- slow_allowlist -----------------------------------------------------------------
+
+    def test_deferred_decision_allows_listed_host_after_the_lookup(self):
+        origin = self.start_origin()
+        proxy = self.allowlist(allowed=["127.0.0.1"], lookup_delay_ms=300)
+        response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
+        self.assertEqual(response.status, 200)
+        self.assertGreaterEqual(elapsed, 0.3)
+        self.assertEqual(len(origin.requests_for("/fixed")), 1)
+
+    def test_deferred_decision_blocks_unlisted_host(self):
+        origin = self.start_origin()
+        proxy = self.allowlist(allowed=["allowed.example"], lookup_delay_ms=100)
+        response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
+        self.assertEqual(response.status, 403)
+        self.assertIn(b"host not on the allowlist", response.body)
+        self.assertGreaterEqual(elapsed, 0.1)
+        self.assertEqual(origin.requests_for("/fixed"), [])
+
+    def test_plugin_fails_closed_when_its_service_is_late(self):
+        origin = self.start_origin()
+        proxy = self.allowlist(allowed=["127.0.0.1"], lookup_delay_ms=5000, timeout_ms=300)
+        response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
+        self.assertEqual(response.status, 503)
+        self.assertIn(b"allowlist service timed out", response.body)
+        self.assertTrue(0.3 <= elapsed < 4, elapsed)
+        self.assertEqual(origin.requests_for("/fixed"), [])
+
+    def test_deferral_that_never_completes_gets_503_after_timeouts_hook(self):
+        origin = self.start_origin()
+        # No timeout of its own, and a "service" slower than timeouts.hook: the host's
+        # bound is all that answers the client.
+        proxy = self.allowlist(allowed=["127.0.0.1"], lookup_delay_ms=2500, timeout_ms=0,
+                               timeouts={"hook": 1})
+        response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
+        self.assertEqual(response.status, 503)
+        self.assertIn(b"plugin 'slow_allowlist' did not decide in time", response.body)
+        self.assertTrue(1 <= elapsed < 2.4, elapsed)
+        # The late answer arrives after the client got its 503 and must change nothing.
+        time.sleep(2.5 - elapsed + 0.5)
+        self.assert_proxy_alive(proxy)
+        self.assertEqual(origin.requests_for("/fixed"), [])
+
+    def test_pending_lookups_are_bounded_by_max_pending(self):
+        origin = self.start_origin()
+        proxy = self.allowlist(allowed=["127.0.0.1"], lookup_delay_ms=1000, max_pending=1)
+        waiting = self.connect(proxy)
+        waiting.send(request_bytes("GET", origin.url("/fixed")))
+        time.sleep(0.3)  # the first lookup is now in flight
+        response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
+        self.assertEqual(response.status, 503)
+        self.assertIn(b"allowlist service overloaded", response.body)
+        self.assertLess(elapsed, 0.7)
+        self.assertEqual(waiting.read_response().status, 200)
+
+    def test_slow_allowlist_refuses_bad_settings_naming_the_key(self):
+        cases = [({"timeout_ms": -1}, "timeout_ms"),
+                 ({"lookup_delay_ms": "fast"}, "lookup_delay_ms"),
+                 ({"allowed": ["ok.example", ""]}, "allowed[1]"),
+                 ({"allowed": "ok.example"}, "allowed")]
+        for settings, key in cases:
+            with self.subTest(settings=settings):
+                code, _, err = self.check_installed(["http_parser", "slow_allowlist"],
+                                                    {"slow_allowlist": settings})
+                self.assertEqual(code, 2, err)
+                self.assertIn(f"plugins.settings.slow_allowlist.{key}: ", err)
+
+    # -- ABI ----------------------------------------------------------------------------
+
+    def test_plugin_built_against_another_abi_major_is_refused_with_both_versions(self):
+        code, _, err = self.check_installed(["http_parser", "header_stamp"], {},
+                                            builds=("header_stamp_abi_2",))
+        self.assertEqual(code, 2, err)
+        self.assertIn("header_stamp", err)
+        self.assertIn(f"ABI version 2.0 is not compatible with this host's {HOST_ABI}", err)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
