@@ -21,6 +21,7 @@ RequestView::RequestView(RequestData& data, bool editable)
 
 const proxy_request* RequestView::refresh() {
   fill_header_views(data_.headers, views_);
+  release_pinned_headers(handle_);
   abi_.method = abi_str(data_.method);
   abi_.target = abi_str(data_.target);
   abi_.host = abi_str(data_.host);
@@ -41,6 +42,7 @@ ResponseView::ResponseView(ResponseData& data, bool editable)
 
 const proxy_response* ResponseView::refresh() {
   fill_header_views(data_.headers, views_);
+  release_pinned_headers(handle_);
   abi_.status = static_cast<std::uint32_t>(data_.status);
   abi_.reason = abi_str(data_.reason);
   abi_.version = static_cast<std::uint32_t>(data_.version);

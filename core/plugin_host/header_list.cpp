@@ -103,6 +103,24 @@ bool HeaderList::remove(std::string_view name) {
   return true;
 }
 
+std::vector<HeaderList::Field> HeaderList::detach_fields() {
+  std::vector<Field> fields = fields_;  // if copying throws, nothing has changed
+  fields_.swap(fields);                 // a swap keeps the elements where they are
+  return fields;
+}
+
+void pin_header_views(proxy_headers& handle) {
+  if (!handle.views_pinned && handle.list != nullptr) {
+    handle.pinned = handle.list->detach_fields();
+    handle.views_pinned = true;
+  }
+}
+
+void release_pinned_headers(proxy_headers& handle) {
+  handle.pinned.clear();
+  handle.views_pinned = false;
+}
+
 void fill_header_views(const HeaderList& headers, std::vector<proxy_header>& out) {
   out.clear();
   out.reserve(headers.size());

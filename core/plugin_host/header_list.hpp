@@ -50,6 +50,10 @@ class HeaderList {
 
   void clear() { fields_.clear(); }
 
+  // Moves the fields out and continues on an equal copy: views of the returned fields
+  // stay valid however the list is edited afterwards.
+  std::vector<Field> detach_fields();
+
  private:
   std::vector<Field> fields_;
 };
@@ -63,6 +67,24 @@ std::vector<proxy_header> header_views(const HeaderList& headers);
 
 // The C ABI's opaque header handle: a HeaderList the core lends to a hook, edited only
 // through the host_api header callbacks.
+//
+// A hook may read its header views after editing (the SDK promises they show the list
+// as received), but an edit can reallocate or overwrite the strings they point into. So
+// the first edit after the views were built moves the fields into `pinned` and the list
+// continues on a copy; the owner drops `pinned` when it rebuilds the views.
 struct proxy_headers {
-  proxy::host::HeaderList* list = nullptr;
+  explicit proxy_headers(proxy::host::HeaderList* headers = nullptr) : list(headers) {}
+
+  proxy::host::HeaderList* list;
+  std::vector<proxy::host::HeaderList::Field> pinned;
+  bool views_pinned = false;
 };
+
+namespace proxy::host {
+
+// Before an edit through `handle`: keeps the fields the current views point into alive.
+void pin_header_views(proxy_headers& handle);
+// After the views were rebuilt from the list: the pinned fields are no longer read.
+void release_pinned_headers(proxy_headers& handle);
+
+}  // namespace proxy::host

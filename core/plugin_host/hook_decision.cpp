@@ -33,7 +33,9 @@ HookDecision read_decision(const proxy_decision& decision, const std::string& pl
       return HookDecision::allow();
     case PROXY_VERDICT_REJECT: {
       const auto status = decision.status;
-      if (status < 100 || status > 599) {
+      // A rejection is an error answer: anything but 4xx or 5xx would tell the client
+      // its request went through.
+      if (status < 400 || status > 599) {
         return HookDecision::failed(
             plugin, "rejected with invalid status " + std::to_string(status) + ": " + reason);
       }

@@ -38,35 +38,30 @@ void log_message(void* host, std::uint32_t level, proxy_str message) {
   }
 }
 
-int header_set(proxy_headers* headers, proxy_str name, proxy_str value) {
+// Applies one edit through the handle a hook received; 0 on success, as the ABI says.
+template <class Edit>
+int edit_headers(proxy_headers* headers, Edit edit) {
   try {
-    return headers != nullptr && headers->list != nullptr &&
-                   headers->list->set(view(name), view(value))
-               ? 0
-               : 1;
+    if (headers == nullptr || headers->list == nullptr) {
+      return 1;
+    }
+    pin_header_views(*headers);
+    return edit(*headers->list) ? 0 : 1;
   } catch (...) {
     return 1;
   }
+}
+
+int header_set(proxy_headers* headers, proxy_str name, proxy_str value) {
+  return edit_headers(headers, [&](HeaderList& list) { return list.set(view(name), view(value)); });
 }
 
 int header_add(proxy_headers* headers, proxy_str name, proxy_str value) {
-  try {
-    return headers != nullptr && headers->list != nullptr &&
-                   headers->list->add(view(name), view(value))
-               ? 0
-               : 1;
-  } catch (...) {
-    return 1;
-  }
+  return edit_headers(headers, [&](HeaderList& list) { return list.add(view(name), view(value)); });
 }
 
 int header_remove(proxy_headers* headers, proxy_str name) {
-  try {
-    return headers != nullptr && headers->list != nullptr && headers->list->remove(view(name)) ? 0
-                                                                                               : 1;
-  } catch (...) {
-    return 1;
-  }
+  return edit_headers(headers, [&](HeaderList& list) { return list.remove(view(name)); });
 }
 
 proxy_completion* defer(proxy_call* call) {

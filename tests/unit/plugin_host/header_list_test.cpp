@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "plugin_host/abi_views.hpp"
 #include "plugin_host/host_api.hpp"
 
 namespace proxy::host {
@@ -96,6 +97,43 @@ TEST(HeaderList, HostCallbacksEditThroughTheHandle) {
   EXPECT_NE(api->header_remove(&handle, str("")), 0);
   EXPECT_NE(api->header_set(nullptr, str("X"), str("v")), 0);
   EXPECT_EQ(dump(headers), "Host: example.com\nAccept: z\nVia: 1.1 proxy\n");
+}
+
+std::string text(proxy_str s) {
+  return {s.ptr, s.len};
+}
+
+// The SDK promises a hook's header views show the list as it received it, also after it
+// edited the list: edits reallocate and overwrite the fields the views point into.
+TEST(HeaderList, ViewsAHookHoldsSurviveItsOwnEdits) {
+  HostContext context("edits", {});
+  const proxy_host_api* api = context.api();
+  RequestData request;
+  const std::string long_value(64, 'v');  // heap-allocated: set() would overwrite it in place
+  ASSERT_TRUE(request.headers.add("Host", "example.com"));
+  ASSERT_TRUE(request.headers.add("X-Long", long_value));
+  ASSERT_TRUE(request.headers.add("Te", "x"));  // short: lives inside the field object
+  RequestView view(request, true);
+  const proxy_request* abi = view.refresh();
+  auto str = [](const std::string& s) { return proxy_str{s.data(), s.size()}; };
+
+  ASSERT_EQ(api->header_set(abi->editable, str("X-Long"), str(std::string(64, 'w'))), 0);
+  for (int i = 0; i < 64; ++i) {  // enough to reallocate the field vector several times
+    ASSERT_EQ(api->header_add(abi->editable, str("X-Added-" + std::to_string(i)), str("1")), 0);
+  }
+  ASSERT_EQ(api->header_remove(abi->editable, str("Te")), 0);
+
+  ASSERT_EQ(abi->header_count, 3U);
+  EXPECT_EQ(text(abi->headers[0].name), "Host");
+  EXPECT_EQ(text(abi->headers[1].value), long_value);
+  EXPECT_EQ(text(abi->headers[2].name), "Te");
+  EXPECT_EQ(text(abi->headers[2].value), "x");
+
+  // The next hook's views show the edits.
+  abi = view.refresh();
+  ASSERT_EQ(abi->header_count, 2U + 64U);
+  EXPECT_EQ(text(abi->headers[1].value), std::string(64, 'w'));
+  EXPECT_EQ(text(abi->headers[2].name), "X-Added-0");
 }
 
 }  // namespace

@@ -149,6 +149,11 @@ TEST(HookDecisionTest, InvalidDecisionsBecomeFailures) {
   };
   EXPECT_EQ(read(PROXY_VERDICT_REJECT, 0).verdict, PROXY_VERDICT_FAILED);
   EXPECT_EQ(read(PROXY_VERDICT_REJECT, 700).verdict, PROXY_VERDICT_FAILED);
+  // A rejection is an error answer: a 1xx, 2xx or 3xx would tell the client it worked.
+  EXPECT_EQ(read(PROXY_VERDICT_REJECT, 200).verdict, PROXY_VERDICT_FAILED);
+  EXPECT_EQ(read(PROXY_VERDICT_REJECT, 399).verdict, PROXY_VERDICT_FAILED);
+  EXPECT_EQ(read(PROXY_VERDICT_REJECT, 400).status, 400);
+  EXPECT_EQ(read(PROXY_VERDICT_REJECT, 599).status, 599);
   EXPECT_EQ(read(static_cast<proxy_verdict>(42), 0).verdict, PROXY_VERDICT_FAILED);
   EXPECT_EQ(read(PROXY_VERDICT_FAILED, 0).status, 500);
   EXPECT_TRUE(read(PROXY_VERDICT_ALLOW, 0).plugin.empty());

@@ -78,7 +78,7 @@ typedef enum proxy_direction {
 typedef struct proxy_decision {
   size_t size;
   uint32_t verdict; /* proxy_verdict */
-  uint32_t status;  /* HTTP status for REJECT */
+  uint32_t status;  /* HTTP status for REJECT: 400-599, else the transaction fails (500) */
   uint32_t reason_len;
   char reason[PROXY_REASON_MAX]; /* not NUL-terminated; reason_len bytes */
   /* since 1.1: for a REJECT with status 429 or 503, the Retry-After seconds the client is

@@ -176,6 +176,10 @@ class PluginContext {
     } catch (const std::exception& e) {
       endpoint.context->log().error("endpoint handler threw: {}", e.what());
       answer = AdminResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
+    } catch (...) {
+      // Nothing may cross the C boundary, whatever the handler threw.
+      endpoint.context->log().error("endpoint handler threw a non-standard exception");
+      answer = AdminResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
     }
     host->response_set_status(response, static_cast<std::uint32_t>(answer.status));
     host->response_set_header(response, to_str("Content-Type"), to_str(answer.content_type));

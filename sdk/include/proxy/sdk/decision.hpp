@@ -25,7 +25,8 @@ class Decision {
   };
 
   static Decision allow() { return Decision(Kind::allow, 0, {}); }
-  // Answer the client with `status` and a short `reason`, then close.
+  // Answer the client with `status` (400-599; any other fails the transaction with 500)
+  // and a short `reason`, then close.
   static Decision reject(int status, std::string reason) {
     return Decision(Kind::reject, status, std::move(reason));
   }
