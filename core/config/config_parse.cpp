@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "config/yaml_json.hpp"
+#include "plugin_host/plugin_search.hpp"
 
 namespace proxy::config {
 namespace {
@@ -251,13 +252,6 @@ void parse_logging(const YamlNode* map, const std::string& path, LoggingConfig& 
   }
 }
 
-bool valid_plugin_name(const std::string& name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
 std::vector<std::filesystem::path> read_plugin_dirs(const YamlNode& node, const std::string& path) {
   std::vector<std::filesystem::path> dirs;
   const auto& items = read_list(node, path, "a list of directories");
@@ -281,7 +275,7 @@ std::vector<std::string> read_enabled(const YamlNode& node, const std::string& p
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string item_path = index_path(path, i);
     std::string name = read_string(items[i], item_path, expected);
-    if (!valid_plugin_name(name)) {
+    if (!host::valid_plugin_name(name)) {
       fail(items[i], item_path, expected);
     }
     const auto previous = std::find(enabled.begin(), enabled.end(), name);

@@ -1,5 +1,6 @@
 #include "plugin_host/plugin_search.hpp"
 
+#include <algorithm>
 #include <system_error>
 
 namespace proxy::host {
@@ -9,17 +10,10 @@ std::vector<std::string> plugin_file_names(std::string_view name) {
 }
 
 bool valid_plugin_name(std::string_view name) {
-  if (name.empty() || name == "." || name == "..") {
-    return false;
-  }
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
 }
 
 std::optional<std::filesystem::path> find_plugin_file(

@@ -12,7 +12,8 @@ namespace proxy::host {
 // MODULE library first, then the bare name some build systems produce.
 std::vector<std::string> plugin_file_names(std::string_view name);
 
-// A plugin name is a file-name stem: it must not reach outside the plugin folders.
+// Letters, digits, '_' and '-': what plugins.enabled accepts, and what --list-plugins
+// shows. A file-name stem that cannot reach outside the plugin folders.
 bool valid_plugin_name(std::string_view name);
 
 // The first existing candidate, folder by folder in the order given.

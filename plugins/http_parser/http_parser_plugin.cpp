@@ -4,8 +4,8 @@ namespace proxy::plugins::http_parser {
 
 HttpParserPlugin::HttpParserPlugin(sdk::PluginContext& context) {
   const nlohmann::json& settings = context.settings();
-  // An absent settings block arrives as an empty object; a YAML key with nothing under it
-  // arrives as null. Both mean "no settings".
+  // The core hands an absent or empty settings block over as an empty object; null is
+  // accepted too, for a host that passes it through as written. Both mean "no settings".
   if (settings.is_null()) {
     return;
   }

@@ -137,7 +137,7 @@ typedef struct proxy_client_hello {
 typedef enum proxy_transaction_kind {
   PROXY_TRANSACTION_REQUEST = 0,   /* one plain HTTP request/response */
   PROXY_TRANSACTION_TUNNEL = 1,    /* a CONNECT tunnel */
-  PROXY_TRANSACTION_CONNECTION = 2 /* a connection that ended before any request */
+  PROXY_TRANSACTION_CONNECTION = 2 /* closed at on_accept, or its request head was refused */
 } proxy_transaction_kind;
 
 /* Summary handed to on_close when a transaction or connection ends. */
