@@ -55,7 +55,7 @@ class SlowAllowlist final : public sdk::Plugin {
     // Bounded: a slow service must not let waiting requests pile up without limit.
     // (Checked before counting, so concurrent io threads may overshoot by a few.)
     if (in_flight_.load(std::memory_order_relaxed) >= settings_.max_pending) {
-      return sdk::Decision::reject(503, "allowlist service overloaded");
+      return sdk::Decision::unavailable("allowlist service overloaded", 1);  // Retry-After: 1
     }
     // The request's views die with this call: decide what to send the "service" now.
     const bool approved = is_allowed(request.host());
@@ -70,7 +70,7 @@ class SlowAllowlist final : public sdk::Plugin {
     // answers 503, but a plugin knows best how long its service may take.
     if (settings_.timeout.count() > 0) {
       context_.schedule(settings_.timeout, [pending] {
-        pending->finish(sdk::Decision::reject(503, "allowlist service timed out"));
+        pending->finish(sdk::Decision::unavailable("allowlist service timed out"));
       });
     }
     return sdk::Decision::deferred();

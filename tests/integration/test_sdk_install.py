@@ -196,6 +196,7 @@ class InstalledSdkTest(ForwardProxyTestCase):
         response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
         self.assertEqual(response.status, 503)
         self.assertIn(b"allowlist service overloaded", response.body)
+        self.assertEqual(response.header("Retry-After"), "1")
         self.assertLess(elapsed, 0.7)
         self.assertEqual(waiting.read_response().status, 200)
 

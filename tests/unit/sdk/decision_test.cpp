@@ -98,6 +98,16 @@ TEST(Decision, RateLimitedCarriesRetryAfterThroughTheAbi) {
   EXPECT_EQ(Decision::rate_limited("at least one second", 0).retry_after_seconds(), 1U);
 }
 
+TEST(Decision, UnavailableIs503WithAnOptionalRetryAfter) {
+  proxy_decision out{};
+  out.size = sizeof(out);
+  Decision::unavailable("backend down", 30).write(out);
+  EXPECT_EQ(out.verdict, PROXY_VERDICT_REJECT);
+  EXPECT_EQ(out.status, 503U);
+  EXPECT_EQ(out.retry_after_seconds, 30U);
+  EXPECT_EQ(Decision::unavailable("backend down").retry_after_seconds(), 0U);  // none sent
+}
+
 TEST(Decision, RetryAfterIsNotWrittenPastAnOlderHostsStruct) {
   proxy_decision out{};
   out.size = offsetof(proxy_decision, retry_after_seconds);  // as a 1.0 host sized it

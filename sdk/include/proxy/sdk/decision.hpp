@@ -40,6 +40,13 @@ class Decision {
     decision.retry_after_seconds_ = std::max<std::uint32_t>(retry_after_seconds, 1);
     return decision;
   }
+  // 503 Service Unavailable, for a dependency that is down or overloaded; with
+  // `Retry-After: <retry_after_seconds>` when that is above 0.
+  static Decision unavailable(std::string reason, std::uint32_t retry_after_seconds = 0) {
+    Decision decision(Kind::reject, 503, std::move(reason));
+    decision.retry_after_seconds_ = retry_after_seconds;
+    return decision;
+  }
   // Returned after taking a Completion with Connection::defer().
   static Decision deferred() { return Decision(Kind::deferred, 0, {}); }
   // Used by the SDK when a hook throws; plugins return reject() instead.
