@@ -314,14 +314,15 @@ class ForwardProxyTestCase(ProxyTestCase):
         self.addCleanup(self._stop_proxy, proxy)
         return proxy
 
-    def check_plugin_config(self, enabled, settings):
+    def check_plugin_config(self, enabled, settings, dirs=None, binary=None):
         """Runs --check-config on a config enabling `enabled` with `settings` (a dict,
-        plugins.settings); returns (exit code, stdout, stderr)."""
+        plugins.settings); `dirs` replaces the built plugins folder and `binary` the
+        binary under test. Returns (exit code, stdout, stderr)."""
         config = {"server": {"port": 0},
-                  "plugins": {"dirs": [PLUGIN_DIR], "enabled": list(enabled),
-                              "settings": settings}}
+                  "plugins": {"dirs": [PLUGIN_DIR] if dirs is None else list(dirs),
+                              "enabled": list(enabled), "settings": settings}}
         path = self.configs.write("check.yaml", json.dumps(config))
-        return run_cli("--config", path, "--check-config")
+        return run_cli("--config", path, "--check-config", binary=binary)
 
     @staticmethod
     def _stop_proxy(proxy):

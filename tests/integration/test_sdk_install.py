@@ -4,18 +4,19 @@ them. Also: the installed core holds no plugin code, and a plugin built against 
 ABI major is refused with both versions named."""
 
 import json
-import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
 import time
+import unittest
 
 import sdk_install
 from httpclient import ForwardProxyTestCase, is_sanitizer_build, request_bytes
 from proxytest import SOURCE_DIR, ProxyProcess, run_cli
 
 HOST_ABI = "1.1"  # PROXY_SDK_ABI_VERSION in sdk/include/proxy/sdk/abi.h
+EXAMPLES = ("header_stamp", "slow_allowlist")
 BUNDLED = ("http_parser", "access_policy", "sni_policy", "rate_limiter", "metrics",
            "json_log")
 
@@ -45,28 +46,27 @@ class InstalledSdkTest(ForwardProxyTestCase):
 
     # -- helpers ------------------------------------------------------------------------
 
-    def write_config(self, enabled, settings, timeouts=None, builds=("header_stamp",
-                                                                       "slow_allowlist")):
-        """A config naming only the examples' build folders: the bundled plugins
-        (http_parser) must come from the installed prefix."""
+    def example_dirs(self, builds=EXAMPLES):
+        """Only the examples' build folders: the bundled plugins (http_parser) must come
+        from the installed prefix."""
+        return [str(self.builds[name]) for name in builds]
+
+    def start_installed(self, enabled, settings, timeouts=None):
         config = {
             "server": {"listen": "127.0.0.1", "port": 0, "workers": 2, "shutdown_grace": 5},
-            "plugins": {"dirs": [str(self.builds[name]) for name in builds],
-                        "enabled": list(enabled), "settings": settings},
+            "plugins": {"dirs": self.example_dirs(), "enabled": list(enabled),
+                        "settings": settings},
         }
         if timeouts:
             config["timeouts"] = timeouts
-        return self.configs.write("sdk.yaml", json.dumps(config))
-
-    def start_installed(self, enabled, settings, timeouts=None):
-        proxy = ProxyProcess("--config", self.write_config(enabled, settings, timeouts),
-                             binary=self.binary)
+        path = self.configs.write("sdk.yaml", json.dumps(config))
+        proxy = ProxyProcess("--config", path, binary=self.binary)
         self.addCleanup(self._stop_proxy, proxy)
         return proxy
 
-    def check_installed(self, enabled, settings, builds=("header_stamp", "slow_allowlist")):
-        path = self.write_config(enabled, settings, builds=builds)
-        return run_cli("--config", path, "--check-config", binary=self.binary)
+    def check_installed(self, enabled, settings, builds=EXAMPLES):
+        return self.check_plugin_config(enabled, settings, dirs=self.example_dirs(builds),
+                                        binary=self.binary)
 
     def allowlist(self, timeouts=None, **settings):
         return self.start_installed(["http_parser", "slow_allowlist"],
@@ -225,5 +225,4 @@ class InstalledSdkTest(ForwardProxyTestCase):
 
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()
