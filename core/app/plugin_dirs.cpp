@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include "app/install_layout.hpp"
+
 namespace proxy::app {
 
 namespace fs = std::filesystem;
@@ -17,7 +19,7 @@ std::optional<fs::path> find_default_config(const fs::path& exe_dir,
                                             std::vector<fs::path>& searched) {
   const fs::path candidates[] = {
       fs::current_path() / "config" / "default.yaml",
-      exe_dir.parent_path() / "share" / "proxy-server" / "config" / "default.yaml",
+      exe_dir.parent_path() / install_config_dir / "default.yaml",
   };
   for (const auto& candidate : candidates) {
     searched.push_back(candidate);
@@ -42,7 +44,7 @@ std::vector<fs::path> plugin_search_dirs(const std::vector<fs::path>& configured
     add(dir);
   }
   add(exe_dir / "plugins");
-  add(exe_dir.parent_path() / "lib" / "proxy-server" / "plugins");
+  add(exe_dir.parent_path() / install_plugin_dir);
   return dirs;
 }
 
