@@ -26,6 +26,9 @@ struct ServerConfig {
   std::size_t max_connections = 10000;
   std::size_t max_connections_per_ip = 256;
   std::chrono::milliseconds shutdown_grace{30000};
+  // IPv6 clients count as one client per prefix of this length for max_connections_per_ip
+  // and the rate limiter: a /64 is what one subscriber gets and can rotate through freely.
+  unsigned ipv6_client_prefix = 64;
 
   bool operator==(const ServerConfig&) const = default;
 };
@@ -47,9 +50,32 @@ struct TimeoutsConfig {
   bool operator==(const TimeoutsConfig&) const = default;
 };
 
+// Who may reach 127.0.0.0/8, ::1 and the proxy host's own addresses through the proxy.
+enum class LocalDestinations {
+  loopback_clients,  // only clients that are themselves on loopback (the default)
+  any,               // every client: the proxy host's local services are open to them
+  none,              // nobody
+};
+
+inline const char* local_destinations_name(LocalDestinations value) {
+  switch (value) {
+    case LocalDestinations::any:
+      return "any";
+    case LocalDestinations::none:
+      return "none";
+    case LocalDestinations::loopback_clients:
+      break;
+  }
+  return "loopback_clients";
+}
+
 struct UpstreamConfig {
   // Checked on every resolved address before connecting (cloud metadata, SSRF).
-  std::vector<Network> deny_networks{*parse_network("169.254.0.0/16"), *parse_network("fe80::/10")};
+  std::vector<Network> deny_networks{*parse_network("0.0.0.0/8"), *parse_network("169.254.0.0/16"),
+                                     *parse_network("100.100.100.200/32"),
+                                     *parse_network("fe80::/10"),
+                                     *parse_network("fd00:ec2::254/128")};
+  LocalDestinations local_destinations = LocalDestinations::loopback_clients;
 
   bool operator==(const UpstreamConfig&) const = default;
 };

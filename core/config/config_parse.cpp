@@ -170,9 +170,9 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
   if (map == nullptr) {
     return;
   }
-  check_keys(
-      *map, path,
-      {"listen", "port", "workers", "max_connections", "max_connections_per_ip", "shutdown_grace"});
+  check_keys(*map, path,
+             {"listen", "port", "workers", "max_connections", "max_connections_per_ip",
+              "shutdown_grace", "ipv6_client_prefix"});
   if (const YamlNode* node = value_of(map, "listen")) {
     const std::string where = child(path, "listen");
     const std::string expected = "an IPv4 or IPv6 address literal (e.g. 127.0.0.1 or ::1)";
@@ -198,6 +198,34 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
   }
   if (const YamlNode* node = value_of(map, "shutdown_grace")) {
     server.shutdown_grace = read_seconds(*node, child(path, "shutdown_grace"), true, 3600);
+  }
+  if (const YamlNode* node = value_of(map, "ipv6_client_prefix")) {
+    server.ipv6_client_prefix =
+        static_cast<unsigned>(read_integer(*node, child(path, "ipv6_client_prefix"), 1, 128));
+  }
+}
+
+void parse_upstream(const YamlNode* map, const std::string& path, UpstreamConfig& upstream) {
+  if (map == nullptr) {
+    return;
+  }
+  check_keys(*map, path, {"deny_networks", "local_destinations"});
+  if (const YamlNode* node = value_of(map, "deny_networks")) {
+    upstream.deny_networks = read_networks(*node, child(path, "deny_networks"));
+  }
+  if (const YamlNode* node = value_of(map, "local_destinations")) {
+    const std::string where = child(path, "local_destinations");
+    const std::string expected = "one of loopback_clients, any, none";
+    const std::string text = read_string(*node, where, expected);
+    if (text == "loopback_clients") {
+      upstream.local_destinations = LocalDestinations::loopback_clients;
+    } else if (text == "any") {
+      upstream.local_destinations = LocalDestinations::any;
+    } else if (text == "none") {
+      upstream.local_destinations = LocalDestinations::none;
+    } else {
+      fail(*node, where, expected);
+    }
   }
 }
 
@@ -342,12 +370,7 @@ Config parse_config(const YamlNode& root) {
   parse_server(section(root, "", "server"), "server", config.server);
   parse_limits(section(root, "", "limits"), "limits", config.limits);
   parse_timeouts(section(root, "", "timeouts"), "timeouts", config.timeouts);
-  if (const YamlNode* upstream = section(root, "", "upstream")) {
-    check_keys(*upstream, "upstream", {"deny_networks"});
-    if (const YamlNode* node = value_of(upstream, "deny_networks")) {
-      config.upstream.deny_networks = read_networks(*node, "upstream.deny_networks");
-    }
-  }
+  parse_upstream(section(root, "", "upstream"), "upstream", config.upstream);
   if (const YamlNode* admin = section(root, "", "admin")) {
     check_keys(*admin, "admin", {"allow"});
     if (const YamlNode* node = value_of(admin, "allow")) {

@@ -150,6 +150,7 @@ std::string print_config(const Config& config) {
   emit_number(out, "max_connections", config.server.max_connections);
   emit_number(out, "max_connections_per_ip", config.server.max_connections_per_ip);
   emit_seconds(out, "shutdown_grace", config.server.shutdown_grace);
+  emit_number(out, "ipv6_client_prefix", config.server.ipv6_client_prefix);
   out << YAML::EndMap;
 
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
@@ -167,6 +168,8 @@ std::string print_config(const Config& config) {
 
   out << YAML::Key << "upstream" << YAML::Value << YAML::BeginMap;
   emit_networks(out, "deny_networks", config.upstream.deny_networks);
+  out << YAML::Key << "local_destinations" << YAML::Value;
+  emit_string(out, local_destinations_name(config.upstream.local_destinations));
   out << YAML::EndMap;
 
   out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;

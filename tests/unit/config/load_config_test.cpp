@@ -23,7 +23,14 @@ TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   EXPECT_EQ(config.timeouts.idle, 60s);
   EXPECT_EQ(config.logging.level, "info");
   EXPECT_TRUE(config.admin.allow.at(0).contains("127.0.0.1"));
-  EXPECT_TRUE(config.upstream.deny_networks.at(0).contains("169.254.169.254"));
+  for (const char* denied : {"169.254.169.254", "0.0.0.0", "100.100.100.200", "fd00:ec2::254",
+                             "fe80::1", "::ffff:169.254.169.254"}) {
+    EXPECT_TRUE(proxy::config::any_contains(config.upstream.deny_networks,
+                                            proxy::config::parse_ip_address(denied)))
+        << denied;
+  }
+  EXPECT_EQ(config.upstream.local_destinations, proxy::config::LocalDestinations::loopback_clients);
+  EXPECT_EQ(config.server.ipv6_client_prefix, 64U);
 }
 
 TEST_F(LoadConfig, CommentsOnlyAndEmptySectionsGiveDefaults) {

@@ -71,7 +71,7 @@ TEST_F(Validation, UnknownKeys) {
                "logging, plugins)");
   expect_error("server:\n  listen: 127.0.0.1\n  prot: 8080\n", "server.prot", 3,
                "unknown key 'prot' (allowed: listen, port, workers, max_connections, "
-               "max_connections_per_ip, shutdown_grace)");
+               "max_connections_per_ip, shutdown_grace, ipv6_client_prefix)");
   expect_error("limits:\n  max_body: 1\n", "limits.max_body", 2, "unknown key 'max_body'");
   expect_error("timeouts:\n  read: 1\n", "timeouts.read", 2, "allowed: header_read, connect");
   expect_error("upstream:\n  deny: []\n", "upstream.deny", 2, "allowed: deny_networks");
