@@ -32,7 +32,11 @@ struct ParseFailure {
 };
 
 // One message parsed through the HTTP parser capability (proxy_http_parser_api), owned
-// RAII. The core has no HTTP parsing of its own: this only forwards to the plugin.
+// RAII. The core has no HTTP parsing of its own: this only forwards to the plugin, and
+// checks everything the plugin returns (a parser is third-party code like any plugin): a
+// length past the input, an unknown status or framing, null views, more headers than
+// the limit all fail the message (500 for a request, 502 for a response), never an
+// out-of-bounds read.
 class HttpMessageParser {
  public:
   HttpMessageParser(const proxy_http_parser_api& api, proxy_http_message_kind kind,
@@ -55,8 +59,11 @@ class HttpMessageParser {
 
  private:
   ParseResult read_status(std::uint32_t status, const proxy_parse_error& error);
+  ParseResult plugin_broke(const char* what);
 
   const proxy_http_parser_api& api_;
+  proxy_http_message_kind kind_;
+  proxy_parse_options options_;
   proxy_http_message* message_ = nullptr;
   ParseFailure failure_;
 };
