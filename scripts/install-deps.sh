@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev googletest
   clang-format clang-tidy
-  python3 openssl libssl-dev curl procps
+  python3 openssl libssl-dev curl procps iproute2
 )
 
 sudo_cmd=()

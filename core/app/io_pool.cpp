@@ -26,10 +26,13 @@ std::size_t IoPool::next_index() {
   return chosen;
 }
 
-void IoPool::start() {
+void IoPool::start(const std::function<void(std::size_t worker)>& on_thread_start) {
   running_ = contexts_.size();
-  for (auto& context : contexts_) {
-    threads_.emplace_back([this, &io = *context] {
+  for (std::size_t i = 0; i < contexts_.size(); ++i) {
+    threads_.emplace_back([this, &io = *contexts_[i], i, on_thread_start] {
+      if (on_thread_start) {
+        on_thread_start(i);
+      }
       io.run();
       const std::lock_guard lock(mutex_);
       --running_;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -27,7 +28,8 @@ class IoPool {
   // Round-robin choice of the worker for the next accepted connection.
   std::size_t next_index();
 
-  void start();
+  // `on_thread_start(worker)` runs first on each worker thread.
+  void start(const std::function<void(std::size_t worker)>& on_thread_start = {});
   // Lets each context return once its work is done: the graceful half of shutdown.
   void release();
   // Waits until every worker has returned, or the timeout passed; true when all did.

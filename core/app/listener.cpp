@@ -3,8 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdint>
 
 namespace proxy::app {
+namespace {
+
+constexpr std::chrono::milliseconds accept_retry{50};
+
+}  // namespace
 
 Listener::Listener(asio::io_context& context, IoPool& pool, const std::string& address,
                    unsigned short port, Handler handler)
@@ -27,6 +33,7 @@ void Listener::stop() {
 }
 
 asio::awaitable<void> Listener::accept_loop() {
+  std::uint64_t failures_in_a_row = 0;
   while (acceptor_.is_open()) {
     boost::system::error_code ec;
     const std::size_t worker = pool_.next_index();
@@ -36,11 +43,19 @@ asio::awaitable<void> Listener::accept_loop() {
       co_return;
     }
     if (ec) {
-      // Out of descriptors or similar: back off briefly instead of spinning.
-      spdlog::warn("accept failed: {}", ec.message());
-      asio::steady_timer pause(context_, std::chrono::milliseconds(50));
+      // Out of descriptors or similar: back off briefly instead of spinning, and say so
+      // once per episode, not every 50 ms.
+      if (failures_in_a_row++ == 0) {
+        spdlog::warn("accept failed: {}; retrying every {} ms until it succeeds", ec.message(),
+                     accept_retry.count());
+      }
+      asio::steady_timer pause(context_, accept_retry);
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
+    }
+    if (failures_in_a_row > 0) {
+      spdlog::info("accepting again after {} failed accept(s)", failures_in_a_row);
+      failures_in_a_row = 0;
     }
     handler_(std::move(socket), worker);
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/asio_timer_service.hpp"
+#include "app/descriptor_limit.hpp"
 #include "app/exit_codes.hpp"
 #include "app/io_pool.hpp"
 #include "app/listener.hpp"
@@ -19,6 +20,8 @@
 #include "connection/proxy_context.hpp"
 #include "connection/session.hpp"
 #include "connection/session_tracker.hpp"
+#include "plugin_host/hook_call.hpp"
+#include "plugin_host/hook_watchdog.hpp"
 #include "plugin_host/plugin_discovery.hpp"
 #include "plugin_host/plugin_error.hpp"
 #include "plugin_host/plugin_registry.hpp"
@@ -79,10 +82,19 @@ int list_plugins(const std::vector<fs::path>& dirs, const config::Config& config
 
 // Runs the proxy until SIGINT or SIGTERM: then it stops accepting, lets in-flight work
 // finish for up to shutdown_grace, and stops what is left.
-int serve(const config::Config& config, host::PluginRegistry& registry) {
+int serve(const config::Config& config, host::PluginRegistry& registry,
+          host::TimerService& timers) {
   // Declared before the pool, so they outlive every session the pool's contexts
   // still hold when they are destroyed.
-  core::ProxyContext proxy(config, registry);
+  const DescriptorFit descriptors = fit_descriptor_limit(config.server.max_connections);
+  if (descriptors.max_connections < config.server.max_connections) {
+    spdlog::warn(
+        "server.max_connections {} needs {} file descriptors but the hard limit allows {}: "
+        "serving at most {} connections (raise LimitNOFILE / ulimit -Hn)",
+        config.server.max_connections, descriptors.needed, descriptors.soft_limit,
+        descriptors.max_connections);
+  }
+  core::ProxyContext proxy(config, registry, descriptors.max_connections);
   std::vector<core::SessionTracker> trackers;
   IoPool pool(config.server.workers);
   trackers.resize(pool.size());
@@ -102,7 +114,7 @@ int serve(const config::Config& config, host::PluginRegistry& registry) {
                       });
                     });
   const tcp::endpoint bound = listener.local_endpoint();
-  proxy.self = core::SelfEndpoint{bound.address(), bound.port()};
+  proxy.destinations.set_self(core::SelfEndpoint{bound.address(), bound.port()});
   spdlog::info("listening on {}:{} with {} worker thread(s)", bound.address().to_string(),
                bound.port(), pool.size());
 
@@ -119,7 +131,8 @@ int serve(const config::Config& config, host::PluginRegistry& registry) {
     }
   });
 
-  pool.start();
+  host::HookWatchdog watchdog(pool.size());
+  pool.start([&watchdog](std::size_t worker) { watchdog.bind_current_thread(worker); });
   listener.start();
   main_context.run();
 
@@ -129,6 +142,12 @@ int serve(const config::Config& config, host::PluginRegistry& registry) {
     pool.stop();
   }
   pool.join();
+  // No io thread runs now, but the contexts still exist: before they go, nothing a plugin
+  // does later (a timer, its own thread completing a deferral) may reach them.
+  if (const std::size_t abandoned = host::Deferral::cancel_all_pending()) {
+    spdlog::info("{} deferred decision(s) still pending at shutdown were cancelled", abandoned);
+  }
+  timers.cancel_all();
   spdlog::info("stopped");
   return exit_ok;
 }
@@ -190,7 +209,7 @@ int run_app(const CliOptions& options) {
   }
 
   try {
-    return serve(config, registry);
+    return serve(config, registry, timers);
   } catch (const boost::system::system_error& e) {
     print_error("cannot listen on " + config.server.listen + ":" +
                 std::to_string(config.server.port) + ": " + e.code().message());

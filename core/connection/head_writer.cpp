@@ -21,6 +21,11 @@ bool iequals(std::string_view a, std::string_view b) {
   return host::header_name_equals(a, b);
 }
 
+bool is_framing_or_host(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "host");
+}
+
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
     text.remove_prefix(1);
@@ -31,17 +36,107 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// Calls fn(option) for each element of every Connection field.
+template <class Fn>
+void for_each_connection_option(const HeaderPairs& fields, Fn fn) {
+  for (const auto& [name, value] : fields) {
+    if (!iequals(name, "connection")) {
+      continue;
+    }
+    std::string_view list = value;
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      const std::string_view item = trim(list.substr(0, comma));
+      if (!item.empty()) {
+        fn(item);
+      }
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+}
+
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
-// Appends the headers that survive hop-by-hop removal, with our Via appended to any Via.
-void append_forwarded(std::string& out, const HeaderPairs& headers, std::string_view skip,
+// The received Transfer-Encoding values as one list, in order.
+std::string received_codings(const HeaderPairs& fields) {
+  std::string codings;
+  for (const auto& [name, value] : fields) {
+    if (iequals(name, "transfer-encoding")) {
+      codings.append(codings.empty() ? "" : ", ").append(trim(value));
+    }
+  }
+  return codings;
+}
+
+const std::string* received_content_length(const HeaderPairs& fields) {
+  for (const auto& [name, value] : fields) {
+    if (iequals(name, "content-length")) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+bool ends_with_chunked(std::string_view codings) {
+  const auto comma = codings.rfind(',');
+  const std::string_view last =
+      trim(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
+  return iequals(last, "chunked");
+}
+
+// The framing fields for a body relayed as `received` says it is framed.
+void append_body_framing(std::string& out, const ReceivedHead& received) {
+  switch (received.body) {
+    case PROXY_BODY_CONTENT_LENGTH:
+      append_field(out, "Content-Length", std::to_string(received.content_length));
+      return;
+    case PROXY_BODY_CHUNKED: {
+      // The codings as received (the bytes are relayed coded as they came); chunked
+      // whatever a lax parser let through, since that is how the proxy delimits the body.
+      const std::string codings = received_codings(received.fields);
+      append_field(out, "Transfer-Encoding", ends_with_chunked(codings) ? codings : "chunked");
+      return;
+    }
+    case PROXY_BODY_UNTIL_CLOSE: {
+      // A response delimited by the close; its codings (say gzip) still apply to the bytes.
+      const std::string codings = received_codings(received.fields);
+      if (!codings.empty() && !ends_with_chunked(codings)) {
+        append_field(out, "Transfer-Encoding", codings);
+      }
+      return;
+    }
+    case PROXY_BODY_NONE:
+      // An empty body that said so ("Content-Length: 0", which some origins require).
+      if (received_content_length(received.fields) != nullptr) {
+        append_field(out, "Content-Length", "0");
+      }
+      return;
+  }
+}
+
+// Framing fields that describe no body of this message: a 304's and a HEAD response's
+// Content-Length (and a HEAD response's Transfer-Encoding) describe what a GET would get.
+void append_descriptive_framing(std::string& out, const ReceivedHead& received, bool keep_codings) {
+  if (const std::string* length = received_content_length(received.fields)) {
+    append_field(out, "Content-Length", trim(*length));
+  }
+  if (keep_codings) {
+    const std::string codings = received_codings(received.fields);
+    if (!codings.empty()) {
+      append_field(out, "Transfer-Encoding", codings);
+    }
+  }
+}
+
+// Appends the fields that survive hop-by-hop removal, except Host and the framing fields
+// (the caller writes those), and our Via appended to any Via.
+void append_forwarded(std::string& out, const HeaderPairs& fields, const HopByHop& hop,
                       int received_version) {
-  const HopByHop hop(headers);
   std::string via;
-  for (const auto& [name, value] : headers) {
-    if (hop.contains(name) || (!skip.empty() && iequals(name, skip))) {
+  for (const auto& [name, value] : fields) {
+    if (hop.contains(name) || is_framing_or_host(name)) {
       continue;
     }
     if (iequals(name, "via")) {
@@ -60,21 +155,20 @@ std::string_view version_text(int version) {
 
 }  // namespace
 
-HopByHop::HopByHop(const HeaderPairs& headers) {
-  for (const auto& [name, value] : headers) {
-    if (!iequals(name, "connection")) {
-      continue;
+bool connection_nominates_framing(const HeaderPairs& fields) {
+  bool nominated = false;
+  for_each_connection_option(fields, [&](std::string_view option) {
+    nominated = nominated || is_framing_or_host(option);
+  });
+  return nominated;
+}
+
+HopByHop::HopByHop(const HeaderPairs& fields) {
+  for_each_connection_option(fields, [this](std::string_view option) {
+    if (!is_framing_or_host(option)) {
+      named_.push_back(option);
     }
-    std::string_view list = value;
-    while (!list.empty()) {
-      const auto comma = list.find(',');
-      const std::string_view item = trim(list.substr(0, comma));
-      if (!item.empty()) {
-        named_.push_back(item);
-      }
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    }
-  }
+  });
 }
 
 bool HopByHop::contains(std::string_view name) const {
@@ -86,27 +180,38 @@ bool HopByHop::contains(std::string_view name) const {
          std::any_of(named_.begin(), named_.end(), same);
 }
 
-std::string upstream_request_head(std::string_view method, std::string_view path, int version,
-                                  const HeaderPairs& headers, std::string_view host_header) {
+std::string upstream_request_head(std::string_view method, std::string_view path,
+                                  const HeaderPairs& fields, const ReceivedHead& received,
+                                  std::string_view host_header) {
   std::string out;
-  out.reserve(256 + headers.size() * 48);
+  out.reserve(256 + fields.size() * 48);
+  const int version = std::min(received.version, 11);
   out.append(method).append(" ").append(path).append(" ").append(version_text(version));
   out.append("\r\n");
   append_field(out, "Host", host_header);
-  append_forwarded(out, headers, "host", version);
+  append_forwarded(out, fields, HopByHop(received.fields), version);
+  append_body_framing(out, received);
   out.append("\r\n");
   return out;
 }
 
-std::string client_response_head(int status, std::string_view reason, int version,
-                                 const HeaderPairs& headers, bool close) {
+std::string client_response_head(int status, std::string_view reason, const HeaderPairs& fields,
+                                 const ReceivedHead& received, ResponseHeadOptions options) {
   std::string out;
-  out.reserve(256 + headers.size() * 48);
+  out.reserve(256 + fields.size() * 48);
   // The proxy speaks HTTP/1.1 to its clients whatever the origin spoke.
   out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   out.append(reason.empty() ? status_text(status) : reason).append("\r\n");
-  append_forwarded(out, headers, {}, version);
-  if (close) {
+  append_forwarded(out, fields, HopByHop(received.fields), received.version);
+  const bool interim = status >= 100 && status < 200;
+  if (interim || status == 204) {
+    // These never have a body, and must not claim a framing (RFC 9110 §8.6, RFC 9112 §6.1).
+  } else if (status == 304 || options.response_to_head) {
+    append_descriptive_framing(out, received, options.response_to_head && status != 304);
+  } else {
+    append_body_framing(out, received);
+  }
+  if (options.close) {
     append_field(out, "Connection", "close");
   }
   out.append("\r\n");
@@ -134,43 +239,6 @@ std::string error_response(int status, std::string_view reason, bool close,
   append_field(out, "Via", via_value);
   out.append("\r\n").append(body);
   return out;
-}
-
-std::string_view status_text(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 407:
-      return "Proxy Authentication Required";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "Error";
-  }
 }
 
 }  // namespace proxy::core

@@ -1,42 +1,68 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "proxy/sdk/abi.h"
+
 namespace proxy::core {
 
 using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
 
+// A message as the peer sent it and the parser read it. The head the proxy writes takes
+// its Connection options and its framing from here, never from the fields being written
+// (which hooks may have edited): the framing on the wire is always the framing the proxy
+// relays. Borrows `fields`: keep them alive.
+struct ReceivedHead {
+  const HeaderPairs& fields;
+  proxy_body_kind body = PROXY_BODY_NONE;
+  std::uint64_t content_length = 0;  // for PROXY_BODY_CONTENT_LENGTH
+  int version = 11;                  // 10 or 11
+};
+
+// True when a Connection field nominates Content-Length, Transfer-Encoding or Host: as
+// connection options they would be removed, and the message downstream would be framed
+// (or addressed) differently from what the proxy parsed. Requests doing it get a 400.
+bool connection_nominates_framing(const HeaderPairs& fields);
+
 // True for hop-by-hop fields a proxy must not forward (RFC 9110 §7.6.1): Connection
 // and the fields it names, Proxy-Connection, Keep-Alive, TE, Trailer, Upgrade,
-// Proxy-Authorization and Proxy-Authenticate. Transfer-Encoding stays: bodies are
-// relayed with their framing as received. Borrows `headers`: keep them alive.
+// Proxy-Authorization and Proxy-Authenticate. A Connection option naming a framing field
+// or Host is ignored: those are written by the proxy itself. Borrows `fields`.
 class HopByHop {
  public:
-  explicit HopByHop(const HeaderPairs& headers);
+  explicit HopByHop(const HeaderPairs& fields);
   bool contains(std::string_view name) const;
 
  private:
-  std::vector<std::string_view> named_;  // names listed in Connection; views into `headers`
+  std::vector<std::string_view> named_;  // names listed in Connection; views into `fields`
 };
 
 // The request head sent upstream: origin-form target, Host from the absolute URI,
-// hop-by-hop fields removed, Via appended.
-std::string upstream_request_head(std::string_view method, std::string_view path, int version,
-                                  const HeaderPairs& headers, std::string_view host_header);
+// hop-by-hop fields removed, the received framing, Via appended.
+std::string upstream_request_head(std::string_view method, std::string_view path,
+                                  const HeaderPairs& fields, const ReceivedHead& received,
+                                  std::string_view host_header);
 
-// The response head sent to the client: hop-by-hop fields removed, Via appended (naming
-// the origin's `version`), and Connection: close when the proxy will close after it.
-std::string client_response_head(int status, std::string_view reason, int version,
-                                 const HeaderPairs& headers, bool close);
+struct ResponseHeadOptions {
+  bool response_to_head = false;  // the request was HEAD: framing fields describe a GET
+  bool close = false;             // the proxy closes the client connection after it
+};
+
+// The response head sent to the client: hop-by-hop fields removed, the received framing
+// (none on 1xx and 204; Content-Length only on 304), Via appended (naming the origin's
+// version), and Connection: close when the proxy will close after it.
+std::string client_response_head(int status, std::string_view reason, const HeaderPairs& fields,
+                                 const ReceivedHead& received, ResponseHeadOptions options);
 
 // A short response the proxy makes itself (400, 403, 502 ...) with a text body.
 std::string error_response(int status, std::string_view reason, bool close,
                            const HeaderPairs& extra = {});
 
-// The standard reason phrase of a status the proxy uses.
+// The standard reason phrase of a status (RFC 9110 §15); "Unknown" for one it has none for.
 std::string_view status_text(int status);
 
 }  // namespace proxy::core

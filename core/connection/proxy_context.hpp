@@ -5,7 +5,8 @@
 
 #include "config/config.hpp"
 #include "connection/connection_limits.hpp"
-#include "connection/upstream_connector.hpp"
+#include "connection/destination_policy.hpp"
+#include "connection/local_addresses.hpp"
 #include "plugin_host/plugin_registry.hpp"
 
 namespace proxy::core {
@@ -13,17 +14,22 @@ namespace proxy::core {
 // What every connection shares: the frozen config, the plugins, the limits. Immutable
 // while serving except for the atomics.
 struct ProxyContext {
-  ProxyContext(const config::Config& config, const host::PluginRegistry& registry)
+  // `max_connections` is server.max_connections, or less when the descriptor limit
+  // allows less.
+  ProxyContext(const config::Config& config, const host::PluginRegistry& registry,
+               std::size_t max_connections)
       : config(config),
         registry(registry),
         parser(*registry.http_parser()),
-        limits(config.server.max_connections, config.server.max_connections_per_ip) {}
+        limits(max_connections, config.server.max_connections_per_ip),
+        destinations(config.upstream, local_addresses) {}
 
   const config::Config& config;
   const host::PluginRegistry& registry;
   const proxy_http_parser_api& parser;
   ConnectionLimits limits;
-  SelfEndpoint self;  // set once the listener is bound
+  LocalAddresses local_addresses;
+  DestinationPolicy destinations;  // its self endpoint is set once the listener is bound
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<bool> stopping{false};
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "connection/client_key.hpp"
 #include "connection/head_writer.hpp"
 #include "connection/session_support.hpp"
 #include "connection/session_tracker.hpp"
@@ -40,8 +41,10 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
   const auto remote = client_.remote_endpoint(ec);
   const auto local = client_.local_endpoint(ec);
   conn_.id = context_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
-  conn_.client_ip = remote.address().to_string();
+  client_address_ = remote.address();
+  conn_.client_ip = client_address_.to_string();
   conn_.client_port = remote.port();
+  conn_.client_key = client_key(client_address_, context_.config.server.ipv6_client_prefix);
   conn_.local_ip = local.address().to_string();
   conn_.local_port = local.port();
   conn_.worker = worker;
@@ -52,13 +55,13 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
 
 Session::~Session() {
   if (admitted_) {
-    context_.limits.release(conn_.client_ip);
+    context_.limits.release(conn_.client_key);
     context_.registry.counters().connections_active.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
 void Session::start() {
-  if (!context_.limits.try_acquire(conn_.client_ip)) {
+  if (!context_.limits.try_acquire(conn_.client_key)) {
     spdlog::debug("conn {}: refused {}: connection limit reached", conn_.id, conn_.client_ip);
     context_.registry.counters().connections_refused.fetch_add(1, std::memory_order_relaxed);
     close_all();
@@ -76,14 +79,21 @@ void Session::start() {
       client_.get_executor(), [self] { return self->run(); },
       [self](const std::exception_ptr& error) {
         if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            spdlog::error("conn {}: {}", self->conn_.id, e.what());
-          }
+          self->log_escaped_exception("session", error);
         }
         self->close_all();
       });
+}
+
+void Session::log_escaped_exception(std::string_view where, const std::exception_ptr& error) const {
+  // Nothing may escape a completion handler: it would end the io thread and the process.
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error("conn {}: {} failed: {}", conn_.id, where, e.what());
+  } catch (...) {
+    spdlog::error("conn {}: {} failed with a non-standard exception", conn_.id, where);
+  }
 }
 
 void Session::on_stop() {
@@ -246,21 +256,39 @@ asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
     }
   } cancel_on_exit{chain, result};
 
-  wake->expires_after(context_.config.timeouts.hook);
-  boost::system::error_code ec;
-  co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (!result->has_value()) {
+  // One deadline for the whole chain: a later plugin that defers after an earlier one
+  // completed gets what is left of timeouts.hook, not a fresh wait.
+  const auto deadline = Clock::now() + context_.config.timeouts.hook;
+  const ClientWatch watch(*this, hook != host::DecidingHook::sni, [wake] { wake->cancel(); });
+  while (!result->has_value()) {
+    boost::system::error_code ec;
+    wake->expires_at(deadline);
+    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (result->has_value()) {
+      break;
+    }
+    if (client_gone_) {
+      co_return host::HookDecision{PROXY_VERDICT_CLOSE, 0, "client closed the connection", "core",
+                                   0};
+    }
+    if (Clock::now() < deadline) {
+      continue;  // woken early by nothing that concerns this wait
+    }
     if (auto timed_out = chain->time_out()) {
       co_return *timed_out;
     }
-    // The completion won the race and is on its way through the executor.
-    wake->expires_at(no_deadline);
-    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  if (!result->has_value()) {
-    co_return host::HookDecision::failed("core", "deferred decision lost");
+    // A completion won the race and is already posted to this executor: let it run (it
+    // may finish the chain, or start the next plugin's deferral, which then times out).
+    co_await asio::post(executor, asio::use_awaitable);
   }
   co_return **result;
+}
+
+asio::awaitable<bool> Session::write_client(std::string_view bytes) {
+  arm(context_.config.timeouts.idle);
+  const bool written = co_await write_all(client_, bytes);
+  disarm();
+  co_return written;
 }
 
 asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close,
@@ -276,9 +304,7 @@ asio::awaitable<void> Session::reply_error(int status, std::string_view reason, 
     extra.emplace_back("Retry-After",
                        std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
   }
-  arm(context_.config.timeouts.idle);
-  co_await write_all(client_, error_response(status, reason, close, extra));
-  disarm();
+  co_await write_client(error_response(status, reason, close, extra));
 }
 
 void Session::begin_transaction(const host::RequestData& request) {
@@ -400,6 +426,12 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_await reply_error(400, "unsupported request target", true);
     co_return false;
   }
+  if (connection_nominates_framing(head.headers)) {
+    // Dropping them as connection options would forward a differently framed request.
+    co_await reply_error(400, "Connection must not name Content-Length, Transfer-Encoding or Host",
+                         true);
+    co_return false;
+  }
   if (target->form == RequestTarget::Form::origin) {
     co_return co_await serve_admin(*target, head);
   }
@@ -464,9 +496,7 @@ asio::awaitable<bool> Session::serve_admin(const RequestTarget& target, const Pa
     out.append(reply->body);
   }
   transaction_->bytes_upstream_to_client += out.size();
-  arm(context_.config.timeouts.idle);
-  const bool written = co_await write_all(client_, out);
-  disarm();
+  const bool written = co_await write_client(out);
   co_return written&& head.keep_alive;
 }
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +59,35 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<bool> write_all(tcp::socket& socket, std::string_view bytes);
   asio::awaitable<host::HookDecision> decide(host::DecidingHook hook, host::DecidingHookArgs args);
 
+  // While the session waits on something other than the client (a deferred hook, the
+  // origin's response head), a client that goes away ends the wait at once instead of
+  // when its timeout passes, and frees the upstream connection and the per-IP slot.
+  // Bytes the client sends meanwhile (a pipelined request, a tunnel's first bytes) are
+  // kept in client_buffer_, up to limits.buffer_bytes; past that only the wait's own
+  // deadline ends it. An error always means gone; end of stream only when
+  // `eof_is_gone`: a tunnel's client may half-close and still read the answer, while a
+  // plain HTTP client that closes has given up (as Squid's default half_closed_clients).
+  class ClientWatch {
+   public:
+    ClientWatch(Session& session, bool eof_is_gone, std::function<void()> on_gone);
+    ClientWatch(const ClientWatch&) = delete;
+    ClientWatch& operator=(const ClientWatch&) = delete;
+    ~ClientWatch();
+
+   private:
+    struct State {
+      bool stopped = false;
+      bool eof_is_gone = false;
+      std::function<void()> on_gone;
+    };
+    Session& session_;
+    std::shared_ptr<State> state_;
+    friend class Session;
+  };
+  asio::awaitable<void> watch_client(std::shared_ptr<ClientWatch::State> state);
+  // A write to the client under the idle deadline; false when it failed or timed out.
+  asio::awaitable<bool> write_client(std::string_view bytes);
+
   // Each returns whether the client connection may carry another request.
   asio::awaitable<bool> handle_request(HttpMessageParser& parser, ParsedHead& head);
   asio::awaitable<bool> serve_admin(const RequestTarget& target, const ParsedHead& head);
@@ -81,6 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> reply_error(int status, std::string_view reason, bool close,
                                     std::uint32_t retry_after_seconds = 0);
   void count_bytes(proxy_direction direction, std::string_view bytes);
+  void log_escaped_exception(std::string_view where, const std::exception_ptr& error) const;
   void begin_transaction(const host::RequestData& request);
   void end_transaction();
   void close_upstream();
@@ -92,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<tcp::socket> upstream_;
   std::string upstream_key_;  // host:port the open upstream socket goes to
 
+  asio::ip::address client_address_;
   host::ConnectionData conn_;
   proxy_conn_info conn_info_{};
   bool admitted_ = false;  // counted in the connection limits
@@ -100,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point deadline_at_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;
   bool closed_ = false;
+  bool client_gone_ = false;  // a ClientWatch saw the client leave
   bool waiting_for_request_ = false;
 
   std::string client_buffer_;    // client bytes read but not yet consumed

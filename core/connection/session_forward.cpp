@@ -46,9 +46,8 @@ asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uin
     co_return true;
   }
   close_upstream();
-  auto connection =
-      co_await connect_upstream(host, port, context_.config.timeouts.connect,
-                                context_.config.upstream.deny_networks, context_.self);
+  auto connection = co_await connect_upstream(host, port, context_.config.timeouts.connect,
+                                              context_.destinations, client_address_);
   if (!connection.socket) {
     transaction_->decided_by = "core";
     // A denied address (403) or a loop (508) is the core's own policy refusal; an
@@ -117,10 +116,10 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   if (expects_continue) {
     request.headers.remove("Expect");  // answered here: the client need not wait for the origin
   }
-  const HeaderPairs headers = to_pairs(request.headers);
-  const std::string upstream_head =
-      upstream_request_head(request.method, request.path, std::min(head.version, 11), headers,
-                            authority(request.host, request.port, 80));
+  const std::string upstream_head = upstream_request_head(
+      request.method, request.path, to_pairs(request.headers),
+      ReceivedHead{head.headers, head.body, head.content_length, head.version},
+      authority(request.host, request.port, 80));
   count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, upstream_head);
   arm(context_.config.timeouts.idle);
   const bool head_written = co_await write_all(*upstream_, upstream_head);
@@ -131,8 +130,9 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
     co_await reply_error(502, "upstream closed the connection", true);
     co_return false;
   }
-  if (expects_continue) {
-    co_await write_all(client_, "HTTP/1.1 100 Continue\r\n\r\n");
+  if (expects_continue && !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) {
+    close_upstream();
+    co_return false;
   }
   // An origin may answer (413, 401 ...) and close before taking the whole body: then the
   // upload fails but its answer is still passed on, and the client connection ends.
@@ -158,9 +158,19 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   for (;;) {
     HttpMessageParser response_parser(context_.parser, PROXY_HTTP_RESPONSE, options);
     ParsedHead response;
-    const HeadResult result =
-        co_await read_head(*upstream_, upstream_buffer_, response_parser, response,
-                           context_.config.timeouts.idle, false, ReadMode::wait_first);
+    HeadResult result = HeadResult::failed;
+    {
+      const ClientWatch watch(*this, true, [this] {
+        boost::system::error_code ignored;
+        upstream_->cancel(ignored);
+      });
+      result = co_await read_head(*upstream_, upstream_buffer_, response_parser, response,
+                                  context_.config.timeouts.idle, false, ReadMode::wait_first);
+    }
+    if (client_gone_) {
+      close_upstream();  // nobody is left to answer: free the origin's connection now
+      co_return false;
+    }
     if (result != HeadResult::ok) {
       close_upstream();
       if (result == HeadResult::timed_out) {
@@ -193,15 +203,12 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
     const bool until_close = response.body == PROXY_BODY_UNTIL_CLOSE;
     const bool client_keep_alive = head.keep_alive && request_complete && !until_close &&
                                    !context_.stopping.load(std::memory_order_relaxed);
-    const HeaderPairs response_headers = to_pairs(response_data.headers);
-    const std::string client_head =
-        client_response_head(response.status, response.reason, response.version, response_headers,
-                             !interim && !client_keep_alive);
+    const std::string client_head = client_response_head(
+        response.status, response.reason, to_pairs(response_data.headers),
+        ReceivedHead{response.headers, response.body, response.content_length, response.version},
+        ResponseHeadOptions{head.method == "HEAD", !interim && !client_keep_alive});
     count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, client_head);
-    arm(context_.config.timeouts.idle);
-    const bool written = co_await write_all(client_, client_head);
-    disarm();
-    if (!written) {
+    if (!co_await write_client(client_head)) {
       close_upstream();
       co_return false;
     }

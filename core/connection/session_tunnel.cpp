@@ -99,7 +99,7 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     ActiveTunnel(const ActiveTunnel&) = delete;
     ActiveTunnel& operator=(const ActiveTunnel&) = delete;
   } active_tunnel(context_.registry.counters().tunnels_active);
-  if (!co_await write_all(client_, "HTTP/1.1 200 Connection Established\r\n\r\n")) {
+  if (!co_await write_client("HTTP/1.1 200 Connection Established\r\n\r\n")) {
     co_return;
   }
   // Bytes the client sent right behind the CONNECT head belong to the tunnel.
@@ -121,10 +121,16 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
       transaction_->reason = decision.reason;
       co_return;
     }
+    // What the client sent while on_sni was deciding follows what was peeked.
+    peeked.append(client_buffer_);
+    client_buffer_.clear();
   }
   if (!peeked.empty()) {
     count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, peeked);
-    if (!co_await write_all(*upstream_, peeked)) {
+    arm(context_.config.timeouts.idle);
+    const bool written = co_await write_all(*upstream_, peeked);
+    disarm();
+    if (!written) {
       co_return;
     }
     peeked = std::string();
@@ -141,7 +147,10 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
       [self] {
         return self->pump(self->client_, *self->upstream_, PROXY_DIRECTION_CLIENT_TO_UPSTREAM);
       },
-      [other_done, other_finished](const std::exception_ptr&, bool) {
+      [self, other_done, other_finished](const std::exception_ptr& error, bool) {
+        if (error) {
+          self->log_escaped_exception("client-to-upstream pump", error);
+        }
         *other_finished = true;
         other_done->cancel();
       });

@@ -16,33 +16,12 @@ struct Attempt {
   bool expired = false;
 };
 
-bool denied(const tcp::endpoint& endpoint, const std::vector<config::Network>& deny) {
-  const asio::ip::address address = endpoint.address();
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    return config::any_contains(deny, bytes);
-  }
-  const auto bytes = address.to_v6().to_bytes();
-  return config::any_contains(deny, bytes);
-}
-
-bool is_self(const tcp::endpoint& endpoint, const SelfEndpoint& self) {
-  if (endpoint.port() != self.port) {
-    return false;
-  }
-  const asio::ip::address address = endpoint.address();
-  if (self.listen.is_unspecified()) {
-    return address.is_loopback() || address.is_unspecified();
-  }
-  return address == self.listen;
-}
-
 }  // namespace
 
 asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
                                                      std::chrono::milliseconds timeout,
-                                                     const std::vector<config::Network>& deny,
-                                                     const SelfEndpoint& self) {
+                                                     const DestinationPolicy& policy,
+                                                     const asio::ip::address& client) {
   auto attempt = std::make_shared<Attempt>(co_await asio::this_coro::executor);
   attempt->timer.expires_after(timeout);
   attempt->timer.async_wait([attempt](const boost::system::error_code& ec) {
@@ -69,11 +48,14 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
     co_return UpstreamConnection{std::nullopt, 502, "cannot resolve " + host + ": " + ec.message()};
   }
   bool any_allowed = false;
+  bool any_local = false;
   for (const auto& entry : endpoints) {
-    if (is_self(entry.endpoint(), self)) {
+    const DestinationVerdict verdict = policy.check(client, entry.endpoint());
+    if (verdict == DestinationVerdict::self) {
       co_return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
     }
-    if (denied(entry.endpoint(), deny)) {
+    if (verdict != DestinationVerdict::allowed) {
+      any_local = any_local || verdict == DestinationVerdict::local;
       continue;
     }
     any_allowed = true;
@@ -90,7 +72,9 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
     }
   }
   if (!any_allowed) {
-    co_return UpstreamConnection{std::nullopt, 403, "destination address is denied"};
+    co_return UpstreamConnection{std::nullopt, 403,
+                                 any_local ? "destination is this host, not open to this client"
+                                           : "destination address is denied"};
   }
   co_return UpstreamConnection{std::nullopt, 502, "cannot connect upstream: " + ec.message()};
 }

@@ -24,6 +24,7 @@ struct ConnectionData {
   std::string local_ip;
   std::uint16_t local_port = 0;
   std::uint32_t worker = 0;
+  std::string client_key;  // see proxy_conn_info::client_key
 };
 
 proxy_conn_info abi_conn_info(const ConnectionData& conn);

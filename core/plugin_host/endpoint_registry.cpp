@@ -1,5 +1,7 @@
 #include "plugin_host/endpoint_registry.hpp"
 
+#include "plugin_host/hook_watchdog.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace proxy::host {
@@ -61,6 +63,7 @@ std::optional<AdminReply> EndpointRegistry::dispatch(std::string_view method, st
   request.client_ip = view(client_ip);
   proxy_admin_response response;
   try {
+    const HookScope busy(it->second.plugin, "an admin endpoint");
     it->second.fn(it->second.user, &request, &response);
   } catch (...) {
     // A C handler must not throw; if one does, the proxy keeps serving.

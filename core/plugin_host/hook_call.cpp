@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -37,8 +38,35 @@ class CompletionTable {
     return deferral;
   }
 
+  // The core stopped waiting: the entry goes now, not when (if ever) the plugin completes.
+  void erase(std::uint64_t id) {
+    std::shared_ptr<Deferral> dropped;
+    const std::lock_guard lock(mutex_);
+    const auto it = entries_.find(id);
+    if (it != entries_.end()) {
+      dropped = std::move(it->second);
+      entries_.erase(it);
+    }
+  }
+
+  std::vector<std::shared_ptr<Deferral>> take_all() {
+    std::vector<std::shared_ptr<Deferral>> all;
+    const std::lock_guard lock(mutex_);
+    all.reserve(entries_.size());
+    for (auto& [id, deferral] : entries_) {
+      all.push_back(std::move(deferral));
+    }
+    entries_.clear();
+    return all;
+  }
+
+  std::size_t size() const {
+    const std::lock_guard lock(mutex_);
+    return entries_.size();
+  }
+
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::uint64_t next_id_ = 1;  // 0 would read as NULL, "cannot defer"
   std::unordered_map<std::uint64_t, std::shared_ptr<Deferral>> entries_;
 };
@@ -57,12 +85,15 @@ std::optional<HookDecision> Deferral::suspend(ResumeFn resume) {
 }
 
 void Deferral::abandon() {
-  const std::lock_guard lock(mutex_);
-  if (state_ == State::running) {
-    state_ = State::abandoned;
-  } else if (state_ == State::completed_early) {
-    state_ = State::finished;
+  {
+    const std::lock_guard lock(mutex_);
+    if (state_ == State::running) {
+      state_ = State::abandoned;
+    } else if (state_ == State::completed_early) {
+      state_ = State::finished;
+    }
   }
+  CompletionTable::instance().erase(id_);  // a completion now would change nothing
 }
 
 bool Deferral::cancel() {
@@ -75,8 +106,22 @@ bool Deferral::cancel() {
     state_ = State::cancelled;
     dropped = std::move(resume_);
   }
+  // A completion that never comes must not keep its entry (and what `resume` owned).
+  CompletionTable::instance().erase(id_);
   // `dropped` dies here, outside the lock: it may own the very object cancelling.
   return true;
+}
+
+std::size_t Deferral::cancel_all_pending() {
+  std::size_t cancelled = 0;
+  for (const auto& deferral : CompletionTable::instance().take_all()) {
+    cancelled += deferral->cancel() ? 1 : 0;
+  }
+  return cancelled;
+}
+
+std::size_t Deferral::pending_count() {
+  return CompletionTable::instance().size();
 }
 
 void Deferral::on_complete(HookDecision decision) {
@@ -127,7 +172,9 @@ proxy_completion* Deferral::start(proxy_call* call) {
   }
   try {
     call->deferral = std::make_shared<Deferral>(*call->plugin);
-    return CompletionTable::instance().insert(call->deferral);
+    proxy_completion* handle = CompletionTable::instance().insert(call->deferral);
+    call->deferral->id_ = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(handle));
+    return handle;
   } catch (...) {
     call->deferral.reset();
     return nullptr;
@@ -139,9 +186,9 @@ void Deferral::complete(proxy_completion* completion, const proxy_decision* deci
   try {
     const auto deferral = CompletionTable::instance().take(completion);
     if (!deferral) {
-      spdlog::warn(
-          "a plugin completed a deferred decision that was already completed (or never "
-          "existed); ignored");
+      spdlog::info(
+          "a plugin completed a deferred decision the core no longer waits for (timed out, "
+          "the client left, already completed, or never existed); ignored");
       return;
     }
     HookDecision result = decision == nullptr ? HookDecision::failed(deferral->plugin(),

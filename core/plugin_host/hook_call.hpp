@@ -44,6 +44,13 @@ class Deferral {
   static proxy_completion* start(proxy_call* call);
   static void complete(proxy_completion* completion, const proxy_decision* decision);
 
+  // Shutdown, once no io thread runs: every deferral still waiting is cancelled, so a
+  // plugin completing later (from a timer or its own thread) reaches nothing of the
+  // stopped data path. Returns how many were waiting.
+  static std::size_t cancel_all_pending();
+  // Deferrals whose completion handle is still outstanding (for tests and leak checks).
+  static std::size_t pending_count();
+
  private:
   enum class State { running, completed_early, waiting, finished, abandoned, cancelled };
 
@@ -54,6 +61,7 @@ class Deferral {
   std::string plugin_;
   std::optional<HookDecision> early_;
   ResumeFn resume_;
+  std::uint64_t id_ = 0;  // its completion handle, set once by start()
 };
 
 // One deciding-hook invocation on one plugin: owns the proxy_call handed to the hook and

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plugin_host/hook_watchdog.hpp"
+
 namespace proxy::host {
 namespace {
 
@@ -99,6 +101,7 @@ std::optional<HookDecision> HookChain::run_from(std::size_t index) {
 }
 
 void HookChain::invoke(const LoadedPlugin& plugin, proxy_call* call, proxy_decision* out) const {
+  const HookScope busy(plugin.name, name_of(hook_));
   const proxy_hook_table& hooks = plugin.hooks;
   switch (hook_) {
     case DecidingHook::accept:
@@ -171,6 +174,7 @@ void run_on_bytes(const PluginRegistry& registry, const proxy_conn_info& conn,
                   proxy_direction direction, std::string_view bytes) {
   for (const LoadedPlugin* plugin : registry.with_hook(HookPoint::bytes)) {
     try {
+      const HookScope busy(plugin->name, "on_bytes");
       plugin->hooks.on_bytes(plugin->self, &conn, static_cast<std::uint32_t>(direction),
                              {bytes.data(), bytes.size()});
     } catch (...) {
@@ -183,6 +187,7 @@ void run_on_response(const PluginRegistry& registry, const proxy_conn_info& conn
                      RequestView& request, ResponseView& response) {
   for (const LoadedPlugin* plugin : registry.with_hook(HookPoint::response)) {
     try {
+      const HookScope busy(plugin->name, "on_response");
       plugin->hooks.on_response(plugin->self, &conn, request.refresh(), response.refresh());
     } catch (...) {
       spdlog::error("[{}] on_response let an exception escape", plugin->name);
@@ -193,6 +198,7 @@ void run_on_response(const PluginRegistry& registry, const proxy_conn_info& conn
 void run_on_close(const PluginRegistry& registry, const proxy_transaction& transaction) {
   for (const LoadedPlugin* plugin : registry.with_hook(HookPoint::close)) {
     try {
+      const HookScope busy(plugin->name, "on_close");
       plugin->hooks.on_close(plugin->self, &transaction);
     } catch (...) {
       spdlog::error("[{}] on_close let an exception escape", plugin->name);

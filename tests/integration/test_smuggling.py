@@ -57,6 +57,16 @@ def vectors(authority):
             f"{post}Content-Length: +{len(smuggled)}\r\n\r\n{smuggled}",
         "content_length_list":
             f"{post}Content-Length: 0, {len(smuggled)}\r\n\r\n{smuggled}",
+        # Connection options are removed by a proxy: naming the framing in one would
+        # forward a body-less POST followed by a request no hook ever saw.
+        "connection_names_content_length":
+            f"{post}Connection: Content-Length\r\nContent-Length: {len(smuggled)}\r\n\r\n"
+            f"{smuggled}",
+        "connection_names_transfer_encoding":
+            f"{post}Connection: keep-alive, Transfer-Encoding\r\n"
+            f"Transfer-Encoding: chunked\r\n\r\n{len(smuggled):x}\r\n{smuggled}\r\n0\r\n\r\n",
+        "connection_names_host":
+            f"{get}{host}Connection: host\r\n\r\n",
     }
 
 
@@ -145,6 +155,44 @@ class ResponseSmuggling(ForwardProxyTestCase):
         response = conn.read_response()
         self.assertIsNotNone(response)
         self.assertEqual(response.body, FIXED_BODY)
+
+    def test_connection_naming_the_framing_keeps_the_framing(self):
+        """An origin whose Connection field names its own framing field: relayed without
+        that field the client could not tell where the body ends, so the framing stays
+        and the next response on the connection is read where it starts."""
+        scripted = {
+            "/cl-option": b"HTTP/1.1 200 OK\r\nConnection: Content-Length, X-Hop\r\n"
+                          b"X-Hop: 1\r\nContent-Length: 5\r\n\r\nhello",
+            "/te-option": b"HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        }
+        for path, raw in scripted.items():
+            with self.subTest(path=path):
+                self.origin.script(path, raw, close=False)
+                conn = self.connect(self.proxy)
+                conn.send(request_bytes("GET", self.origin.url(path)))
+                response = conn.read_response()
+                self.assertEqual(response.status, 200)
+                self.assertEqual(response.body, b"hello")
+                framing = (response.header("content-length") or
+                           response.header("transfer-encoding"))
+                self.assertIsNotNone(framing, f"{path}: relayed without framing: {response}")
+                self.assertIsNone(response.header("x-hop"))
+                conn.send(request_bytes("GET", self.origin.url("/fixed")))
+                self.assertEqual(conn.read_response().body, FIXED_BODY)
+
+    def test_no_body_statuses_carry_no_transfer_encoding(self):
+        """A 204 never has a body: relaying the origin's Transfer-Encoding: chunked would
+        make a client wait for chunks that never come (or eat the next response)."""
+        self.origin.script("/no-content", b"HTTP/1.1 204 No Content\r\n"
+                                          b"Transfer-Encoding: chunked\r\n\r\n", close=False)
+        conn = self.connect(self.proxy)
+        conn.send(request_bytes("GET", self.origin.url("/no-content")))
+        head = conn.read_until(b"\r\n\r\n").lower()
+        self.assertTrue(head.startswith(b"http/1.1 204"), head)
+        self.assertNotIn(b"transfer-encoding", head)
+        conn.send(request_bytes("GET", self.origin.url("/fixed")))
+        self.assertEqual(conn.read_response().body, FIXED_BODY)
 
     def test_304_with_content_length_has_no_body(self):
         self.origin.script("/not-modified", b"HTTP/1.1 304 Not Modified\r\n"

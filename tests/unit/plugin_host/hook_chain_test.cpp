@@ -52,7 +52,7 @@ class HookChainTest : public ::testing::Test {
   test::ThreadTimerService timers_;
   test::TestExecutor executor_;  // outlives the registry: plugin threads may still post
   PluginRegistry registry_{timers_};
-  ConnectionData conn_{1, "198.51.100.7", 40000, "127.0.0.1", 8888, 0};
+  ConnectionData conn_{1, "198.51.100.7", 40000, "127.0.0.1", 8888, 0, "198.51.100.7"};
   proxy_conn_info info_ = abi_conn_info(conn_);
   RequestData request_{"GET", "", "example.com", 80, "/", 11, false, {}};
   RequestView view_{request_, true};
@@ -178,9 +178,31 @@ TEST_F(HookChainTest, TimeOutAnswers503AndIgnoresTheLateCompletion) {
   EXPECT_FALSE(
       executor_.run_until([&] { return run->done.has_value(); }, std::chrono::milliseconds(50)));
   EXPECT_EQ(run->done_calls, 0);
-  EXPECT_NE(log.text().find("[good] deferred decision completed after the core stopped waiting"),
+  EXPECT_NE(log.text().find("completed a deferred decision the core no longer waits for"),
             std::string::npos)
       << log.text();
+}
+
+TEST_F(HookChainTest, TimingOutFreesTheCompletionAtOnce) {
+  load({"good"});
+  const std::size_t before = Deferral::pending_count();
+  const auto run = start("http://example.com/defer-never");
+  ASSERT_TRUE(run->chain->suspended());
+  EXPECT_EQ(Deferral::pending_count(), before + 1);
+  ASSERT_TRUE(run->chain->time_out().has_value());
+  // The plugin still holds its handle and may never use it: the host holds nothing for it.
+  EXPECT_EQ(Deferral::pending_count(), before);
+}
+
+TEST_F(HookChainTest, ShutdownCancelsWhatIsStillPending) {
+  load({"good"});
+  const auto run = start("http://example.com/defer-never");
+  ASSERT_TRUE(run->chain->suspended());
+  EXPECT_GE(Deferral::cancel_all_pending(), 1U);
+  EXPECT_EQ(Deferral::pending_count(), 0U);
+  registry_.shutdown();  // completes the parked handle: reaches nothing
+  EXPECT_FALSE(
+      executor_.run_until([&] { return run->done.has_value(); }, std::chrono::milliseconds(50)));
 }
 
 TEST_F(HookChainTest, ObservingHooksRunOnlyForDeclaringPlugins) {

@@ -15,8 +15,8 @@
  *
  * Versioning: PROXY_SDK_ABI_VERSION is major.minor. The host loads a plugin of the same
  * major and a minor up to its own. Appending a field or an optional hook is a minor bump;
- * changing or removing anything is a major bump. Fields marked "since 1.1" are read only
- * after checking `size` covers them: a 1.0 peer never wrote them.
+ * changing or removing anything is a major bump. Fields marked "since 1.1" (or a later
+ * minor) are read only after checking `size` covers them: an older peer never wrote them.
  */
 #ifndef PROXY_SDK_ABI_H
 #define PROXY_SDK_ABI_H
@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define PROXY_SDK_ABI_VERSION_MAJOR 1
-#define PROXY_SDK_ABI_VERSION_MINOR 1
+#define PROXY_SDK_ABI_VERSION_MINOR 2
 /* Packed as (major << 16) | minor, the value proxy_plugin_abi_version() returns. */
 #define PROXY_SDK_ABI_VERSION \
   ((uint32_t)(((uint32_t)PROXY_SDK_ABI_VERSION_MAJOR << 16) | PROXY_SDK_ABI_VERSION_MINOR))
@@ -94,6 +94,11 @@ typedef struct proxy_conn_info {
   proxy_str local_ip;
   uint16_t local_port;
   uint32_t worker; /* index of the io thread that owns the connection */
+  /* since 1.2: the client as the core's per-client limits count it: the IPv4 address
+   * (an IPv4-mapped IPv6 address unwrapped), or the IPv6 address's network of
+   * server.ipv6_client_prefix bits in CIDR form ("2001:db8:1:2::/64"). Key per-client
+   * state by this, so one subscriber cannot rotate through its IPv6 prefix. */
+  proxy_str client_key;
 } proxy_conn_info;
 
 /* Opaque handle to a header list the host owns; edited only via host callbacks. */

@@ -51,6 +51,12 @@ class Connection {
   std::string_view local_ip() const { return to_view(info_.local_ip); }
   std::uint16_t local_port() const { return info_.local_port; }
   std::uint32_t worker() const { return info_.worker; }
+  // The client as per-client limits count it (see proxy_conn_info::client_key); the
+  // client IP when the host predates ABI 1.2.
+  std::string_view client_key() const {
+    return PROXY_ABI_HAS(&info_, proxy_conn_info, client_key) ? to_view(info_.client_key)
+                                                              : client_ip();
+  }
 
   // Starts a deferred decision: return Decision::deferred() from the hook and complete
   // the Completion later, from any thread. Only on_accept, on_request and on_sni can
