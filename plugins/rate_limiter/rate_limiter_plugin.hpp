@@ -6,9 +6,9 @@
 
 namespace proxy::plugins::rate_limiter {
 
-// Limits each client IP to `requests` per sliding `window` seconds; CONNECT counts as a
-// request. Beyond the limit the request is answered 429 with a Retry-After that says
-// when the oldest admitted request leaves the window.
+// Limits each client IP to `requests` per sliding `window` seconds (a sliding-window
+// counter); CONNECT counts as a request. Beyond the limit the request is answered 429
+// with a Retry-After that says when a retry is admitted.
 //
 // @par Thread Safety
 // on_request may run on several io threads at once; the limiter shards its state.

@@ -8,9 +8,12 @@ namespace proxy::plugins::rate_limiter {
 
 namespace {
 
-// Zero requests or clients would leave nothing to admit or nowhere to keep a client.
-Limits at_least_one(Limits limits) {
-  limits.requests = std::max<std::uint64_t>(limits.requests, 1);
+// Zero requests or clients would leave nothing to admit or nowhere to keep a client; the
+// counter's arithmetic holds for requests and windows within its bounds.
+Limits within_bounds(Limits limits) {
+  limits.requests = std::clamp<std::uint64_t>(limits.requests, 1, max_requests);
+  limits.window = std::clamp(limits.window, std::chrono::milliseconds(1),
+                             std::chrono::milliseconds(max_window_ms));
   limits.max_tracked_clients = std::max<std::size_t>(limits.max_tracked_clients, 1);
   return limits;
 }
@@ -18,7 +21,7 @@ Limits at_least_one(Limits limits) {
 }  // namespace
 
 SlidingWindowLimiter::SlidingWindowLimiter(const Limits& limits, std::size_t shard_count)
-    : limits_(at_least_one(limits)),
+    : limits_(within_bounds(limits)),
       shard_count_(std::clamp<std::size_t>(shard_count, 1, limits_.max_tracked_clients)),
       shards_(std::make_unique<Shard[]>(shard_count_)) {
   // The capacities add up to exactly max_tracked_clients.
@@ -56,18 +59,12 @@ Admission SlidingWindowLimiter::admit(std::string_view key, std::chrono::nanosec
   Shard& shard = shard_for(key);
   const std::lock_guard lock(shard.mutex);
   Client& client = touch(shard, key);
-  TimestampRing& admitted = client.admitted;
   // Callers read the clock before taking the lock, so two threads may arrive out of
-  // order by a hair; keeping the log sorted keeps expiry a pop from the front.
-  if (!admitted.empty()) {
-    now = std::max(now, admitted.newest());
-  }
-  admitted.drop_through(now - limits_.window);
-  if (admitted.size() < limits_.requests) {
-    admitted.push(now, limits_.requests);
-    return {};
-  }
-  return Admission{false, admitted.oldest() + limits_.window - now};
+  // order by a hair; the counter takes the earlier time as the later one.
+  const Verdict verdict =
+      admit_one(client.counter, std::chrono::floor<std::chrono::milliseconds>(now).count(),
+                limits_.requests, limits_.window.count());
+  return Admission{verdict.allowed, std::chrono::milliseconds(verdict.retry_after_ms)};
 }
 
 std::size_t SlidingWindowLimiter::tracked_clients() const {
@@ -85,8 +82,8 @@ bool SlidingWindowLimiter::tracks(std::string_view key) const {
   return shard.index.contains(key);
 }
 
-std::uint32_t retry_after_seconds(std::chrono::nanoseconds wait) {
-  const std::chrono::nanoseconds second = std::chrono::seconds(1);
+std::uint32_t retry_after_seconds(std::chrono::milliseconds wait) {
+  const std::chrono::milliseconds second = std::chrono::seconds(1);
   const std::int64_t seconds =
       (std::max(wait.count(), std::int64_t{1}) + second.count() - 1) / second.count();
   return static_cast<std::uint32_t>(

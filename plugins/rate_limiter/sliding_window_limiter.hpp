@@ -10,27 +10,27 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "timestamp_ring.hpp"
+#include "window_counter.hpp"
 
 namespace proxy::plugins::rate_limiter {
 
 struct Limits {
   std::uint64_t requests = 100;  // admitted per client per window
-  std::chrono::nanoseconds window = std::chrono::seconds(1);
+  // The counter works in whole milliseconds (see window_counter.hpp).
+  std::chrono::milliseconds window = std::chrono::seconds(1);
   std::size_t max_tracked_clients = 100000;
 };
 
 struct Admission {
   bool allowed = true;
-  // When refused: how long until the oldest request in the window leaves it, i.e. the
-  // earliest moment a retry can succeed. Zero when allowed.
-  std::chrono::nanoseconds retry_after{0};
+  // When refused: how long until a request of this key is admitted again (the earliest
+  // moment a retry succeeds). Zero when allowed.
+  std::chrono::milliseconds retry_after{0};
 };
 
-// An exact sliding-window limit per client key: a request is admitted when fewer than
-// `requests` earlier admitted requests of that key lie in (now - window, now]. Refused
-// requests are not recorded, so a client that keeps retrying is served again as soon as
-// its oldest admitted request leaves the window.
+// A sliding-window counter per client key (window_counter.hpp): each key costs a fixed
+// few bytes whatever `requests` is. Refused requests are not counted, so a client that
+// keeps retrying does not push its own wait further out.
 //
 // Memory is bounded by max_tracked_clients: when a new key would exceed it, the least
 // recently seen key is forgotten (its limit starts over). Keys are spread over shards,
@@ -38,8 +38,9 @@ struct Admission {
 // so the shards together never hold more than max_tracked_clients; recency is therefore
 // exact within a shard and approximate across shards.
 //
-// Time is an argument rather than a clock read, so callers (and tests) control it. It
-// must be monotonic; a time earlier than the key's newest is taken as that newest.
+// Time is an argument rather than a clock read, so callers (and tests) control it; it is
+// counted in whole milliseconds (rounded down). It must be monotonic; a time earlier than
+// the latest one seen for the key is taken as that latest one.
 //
 // @par Thread Safety
 // admit() and the observers may be called from any thread; calls for keys in different
@@ -49,7 +50,8 @@ class SlidingWindowLimiter {
   static constexpr std::size_t default_shard_count = 32;
 
   // Fewer shards are used when max_tracked_clients is smaller than shard_count, so that
-  // every shard can hold at least one key. Zero requests or clients are taken as 1.
+  // every shard can hold at least one key. Out-of-range limits are clamped: requests to
+  // 1..max_requests, window to 1 ms..max_window_ms, zero clients to 1.
   explicit SlidingWindowLimiter(const Limits& limits,
                                 std::size_t shard_count = default_shard_count);
 
@@ -63,7 +65,7 @@ class SlidingWindowLimiter {
  private:
   struct Client {
     std::string key;
-    TimestampRing admitted;
+    WindowCounter counter;
   };
   using Recency = std::list<Client>;  // front: most recently seen
 
@@ -86,6 +88,6 @@ class SlidingWindowLimiter {
 };
 
 // Seconds a client should wait, as Retry-After says it: rounded up, at least 1.
-std::uint32_t retry_after_seconds(std::chrono::nanoseconds wait);
+std::uint32_t retry_after_seconds(std::chrono::milliseconds wait);
 
 }  // namespace proxy::plugins::rate_limiter

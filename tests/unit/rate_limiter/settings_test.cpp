@@ -71,6 +71,7 @@ TEST(RateLimiterSettings, RefusesValuesOutOfRange) {
   EXPECT_EQ(rejected_key(json{{"requests", 0}}), "requests");
   EXPECT_EQ(rejected_key(json{{"requests", -1}}), "requests");
   EXPECT_EQ(rejected_key(json{{"requests", max_requests + 1}}), "requests");
+  EXPECT_EQ(rejected_key(json{{"requests", 4294967296.0}}), "requests");
   EXPECT_EQ(rejected_key(json{{"requests", std::numeric_limits<std::uint64_t>::max()}}),
             "requests");
   EXPECT_EQ(rejected_key(json{{"window", 0}}), "window");
@@ -83,12 +84,33 @@ TEST(RateLimiterSettings, RefusesValuesOutOfRange) {
   EXPECT_EQ(rejected_key(json{{"max_tracked_clients", max_clients + 1}}), "max_tracked_clients");
 }
 
-TEST(RateLimiterSettings, RefusesAWorstCaseMemoryOverTheCap) {
-  // 1e6 requests x 1e4 clients x 8 bytes = 80 GB of request times.
-  EXPECT_EQ(rejected_key(json{{"requests", 1000000}, {"max_tracked_clients", 10000}}),
-            "max_tracked_clients");
-  // 1e3 x 5e5 x 8 = 4 GB: just under 4 GiB.
-  EXPECT_EQ(rejected_key(json{{"requests", 1000}, {"max_tracked_clients", 500000}}), "<none>");
+// A client costs the same whatever `requests` is: the largest of both load together.
+TEST(RateLimiterSettings, AcceptsTheLargestRequestsWithTheLargestClientCount) {
+  const Limits limits =
+      parse_settings(json{{"requests", 4294967295U}, {"max_tracked_clients", max_clients}});
+  EXPECT_EQ(limits.requests, 4294967295U);
+  EXPECT_EQ(limits.max_tracked_clients, max_clients);
+}
+
+TEST(RateLimiterSettings, RequestsErrorStatesTheRange) {
+  for (const json& requests : {json(0), json(4294967296U), json(2.5)}) {
+    try {
+      parse_settings(json{{"requests", requests}});
+      ADD_FAILURE() << requests << " was accepted";
+    } catch (const sdk::SettingsError& e) {
+      EXPECT_EQ(e.key(), "requests");
+      const std::string expected = requests.is_number_integer()
+                                       ? "expected an integer from 1 to 4294967295"
+                                       : "expected an integer";
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+  }
+}
+
+TEST(RateLimiterSettings, WindowIsRoundedToWholeMilliseconds) {
+  EXPECT_EQ(parse_settings(json{{"window", 0.0014}}).window, 1ms);
+  EXPECT_EQ(parse_settings(json{{"window", 0.0016}}).window, 2ms);
+  EXPECT_EQ(parse_settings(json{{"window", 86400}}).window, 86400s);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "sliding_window_limiter.hpp"
 
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -8,11 +9,12 @@ namespace proxy::plugins::rate_limiter {
 namespace {
 
 using namespace std::chrono_literals;
+using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-constexpr nanoseconds t0 = 1000s;  // an arbitrary monotonic epoch offset
+constexpr nanoseconds t0 = 1000s;  // an arbitrary monotonic epoch offset, a window start
 
-Limits limits(std::uint64_t requests, nanoseconds window, std::size_t clients = 1000) {
+Limits limits(std::uint64_t requests, milliseconds window, std::size_t clients = 1000) {
   return Limits{requests, window, clients};
 }
 
@@ -23,73 +25,63 @@ TEST(SlidingWindowLimiter, AdmitsNThenRefusesTheNextInTheSameWindow) {
   }
   const Admission fourth = limiter.admit("a", t0);
   EXPECT_FALSE(fourth.allowed);
-  EXPECT_EQ(fourth.retry_after, 1s);
+  EXPECT_EQ(fourth.retry_after, 1001ms);  // the window's end, and 1 ms more
+  EXPECT_EQ(retry_after_seconds(fourth.retry_after), 2U);
 }
 
-// The window is (now - window, now]: a request exactly one window after the oldest one
-// is admitted, one nanosecond earlier it is not.
-TEST(SlidingWindowLimiter, OldestRequestLeavesExactlyOneWindowLater) {
-  SlidingWindowLimiter limiter(limits(2, 1s));
-  ASSERT_TRUE(limiter.admit("a", t0).allowed);
-  ASSERT_TRUE(limiter.admit("a", t0 + 100ms).allowed);
-
-  const Admission early = limiter.admit("a", t0 + 1s - 1ns);
-  EXPECT_FALSE(early.allowed);
-  EXPECT_EQ(early.retry_after, 1ns);
-
-  EXPECT_TRUE(limiter.admit("a", t0 + 1s).allowed);
-  const Admission next = limiter.admit("a", t0 + 1s);
-  EXPECT_FALSE(next.allowed);
-  EXPECT_EQ(next.retry_after, 100ms);  // until t0 + 100ms leaves
+TEST(SlidingWindowLimiter, TimeIsCountedInWholeMillisecondsRoundedDown) {
+  SlidingWindowLimiter limiter(limits(1, 1s));
+  ASSERT_TRUE(limiter.admit("a", t0 + 999ms + 999999ns).allowed);  // 999 ms in
+  const Admission refused = limiter.admit("a", t0 + 999ms);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after, 2ms);
+  EXPECT_FALSE(limiter.admit("a", t0 + 1s + 999999ns).allowed);  // previous weighs 1
+  EXPECT_TRUE(limiter.admit("a", t0 + 1001ms).allowed);
 }
 
-TEST(SlidingWindowLimiter, WindowSlidesRatherThanResettingOnABoundary) {
+TEST(SlidingWindowLimiter, ABurstAtAWindowsEndStillCountsAfterTheBoundary) {
   SlidingWindowLimiter limiter(limits(3, 1s));
-  // Three late in one second: a fixed window would admit three more right after the
-  // boundary; a sliding one does not.
   ASSERT_TRUE(limiter.admit("a", t0 + 900ms).allowed);
   ASSERT_TRUE(limiter.admit("a", t0 + 950ms).allowed);
   ASSERT_TRUE(limiter.admit("a", t0 + 990ms).allowed);
-  const Admission after_boundary = limiter.admit("a", t0 + 1010ms);
-  EXPECT_FALSE(after_boundary.allowed);
-  EXPECT_EQ(after_boundary.retry_after, 890ms);
-  EXPECT_TRUE(limiter.admit("a", t0 + 1900ms).allowed);
-  EXPECT_FALSE(limiter.admit("a", t0 + 1900ms).allowed);
+  // 10 ms after the boundary the previous three weigh floor(3 x 990/1000) = 2: one more,
+  // where a fixed window would admit three.
+  EXPECT_TRUE(limiter.admit("a", t0 + 1010ms).allowed);
+  const Admission refused = limiter.admit("a", t0 + 1010ms);
+  EXPECT_FALSE(refused.allowed);
+  // 1 + floor(3 x remaining/1000) < 3 once remaining < 667: at t0 + 1334 ms.
+  EXPECT_EQ(refused.retry_after, 324ms);
+  EXPECT_FALSE(limiter.admit("a", t0 + 1333ms).allowed);
+  EXPECT_TRUE(limiter.admit("a", t0 + 1334ms).allowed);
 }
 
-TEST(SlidingWindowLimiter, AfterAFullQuietWindowTheWholeBudgetIsBack) {
+TEST(SlidingWindowLimiter, AfterAFullQuietFixedWindowTheWholeBudgetIsBack) {
   SlidingWindowLimiter limiter(limits(3, 2s));
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(limiter.admit("a", t0 + i * 10ms).allowed);
   }
   ASSERT_FALSE(limiter.admit("a", t0 + 1s).allowed);
-  const nanoseconds later = t0 + 20ms + 2s;  // the newest admitted one left too
+  const nanoseconds later = t0 + 4s;  // the fixed window [t0 + 2 s, t0 + 4 s) was empty
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(limiter.admit("a", later).allowed) << i;
   }
   EXPECT_FALSE(limiter.admit("a", later).allowed);
 }
 
-TEST(SlidingWindowLimiter, RefusedRequestsAreNotCounted) {
-  SlidingWindowLimiter limiter(limits(1, 1s));
-  ASSERT_TRUE(limiter.admit("a", t0).allowed);
-  for (nanoseconds t = t0; t < t0 + 1s; t += 10ms) {
-    ASSERT_FALSE(limiter.admit("a", t).allowed);
-  }
-  // Hammering did not push the retry time back.
-  EXPECT_TRUE(limiter.admit("a", t0 + 1s).allowed);
-}
-
-TEST(SlidingWindowLimiter, RetryAfterIsTheTimeUntilTheOldestLeaves) {
+TEST(SlidingWindowLimiter, RefusedRequestsDoNotPushTheRetryBack) {
   SlidingWindowLimiter limiter(limits(2, 10s));
   ASSERT_TRUE(limiter.admit("a", t0).allowed);
   ASSERT_TRUE(limiter.admit("a", t0 + 3s).allowed);
-  const Admission refused = limiter.admit("a", t0 + 4500ms);
-  EXPECT_FALSE(refused.allowed);
-  EXPECT_EQ(refused.retry_after, 5500ms);
-  EXPECT_EQ(retry_after_seconds(refused.retry_after), 6U);
-  EXPECT_FALSE(limiter.admit("a", t0 + 10s - 1ns).allowed);
-  EXPECT_TRUE(limiter.admit("a", t0 + 10s).allowed);
+  const Admission first = limiter.admit("a", t0 + 4500ms);
+  EXPECT_FALSE(first.allowed);
+  EXPECT_EQ(first.retry_after, 5501ms);
+  EXPECT_EQ(retry_after_seconds(first.retry_after), 6U);
+  for (nanoseconds t = t0 + 4500ms; t < t0 + 10s; t += 100ms) {
+    const Admission again = limiter.admit("a", t);
+    ASSERT_FALSE(again.allowed);
+    ASSERT_EQ(t + again.retry_after, t0 + 10001ms);  // the same moment every time
+  }
+  EXPECT_TRUE(limiter.admit("a", t0 + 10001ms).allowed);
 }
 
 TEST(SlidingWindowLimiter, ClientsAreCountedSeparately) {
@@ -100,13 +92,39 @@ TEST(SlidingWindowLimiter, ClientsAreCountedSeparately) {
   EXPECT_FALSE(limiter.admit("127.0.0.2", t0).allowed);
 }
 
-TEST(SlidingWindowLimiter, TimeGoingBackwardsIsTakenAsTheNewestTime) {
+TEST(SlidingWindowLimiter, TimeGoingBackwardsIsNoMovement) {
   SlidingWindowLimiter limiter(limits(1, 1s));
-  ASSERT_TRUE(limiter.admit("a", t0 + 5s).allowed);
+  ASSERT_TRUE(limiter.admit("a", t0 + 5s + 200ms).allowed);
   const Admission refused = limiter.admit("a", t0);  // an out-of-order caller
   EXPECT_FALSE(refused.allowed);
-  EXPECT_EQ(refused.retry_after, 1s);
-  EXPECT_TRUE(limiter.admit("a", t0 + 6s).allowed);
+  EXPECT_EQ(refused.retry_after, 801ms);  // as if at t0 + 5.2 s
+  EXPECT_TRUE(limiter.admit("a", t0 + 6s + 1ms).allowed);
+}
+
+TEST(SlidingWindowLimiter, HugeTimeJumps) {
+  SlidingWindowLimiter limiter(limits(2, 86400s));
+  const nanoseconds lowest = nanoseconds::min();
+  const nanoseconds highest = nanoseconds::max();
+  EXPECT_TRUE(limiter.admit("a", lowest).allowed);
+  EXPECT_TRUE(limiter.admit("a", lowest).allowed);
+  EXPECT_FALSE(limiter.admit("a", lowest).allowed);
+  EXPECT_TRUE(limiter.admit("a", highest).allowed);  // two windows and more: reset
+  EXPECT_TRUE(limiter.admit("a", highest).allowed);
+  const Admission refused = limiter.admit("a", highest);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_GE(refused.retry_after, 1ms);
+  EXPECT_LE(refused.retry_after, 86400s + 1ms);
+  EXPECT_FALSE(limiter.admit("a", lowest).allowed);  // and back: no movement
+}
+
+TEST(SlidingWindowLimiter, LimitsOutOfRangeAreClamped) {
+  SlidingWindowLimiter limiter(Limits{std::numeric_limits<std::uint64_t>::max(), 100000s, 0});
+  EXPECT_EQ(limiter.limits().requests, max_requests);
+  EXPECT_EQ(limiter.limits().window, milliseconds(max_window_ms));
+  EXPECT_EQ(limiter.limits().max_tracked_clients, 1U);
+  const SlidingWindowLimiter least(Limits{0, 0ms, 1});
+  EXPECT_EQ(least.limits().requests, 1U);
+  EXPECT_EQ(least.limits().window, 1ms);
 }
 
 TEST(SlidingWindowLimiter, EvictsTheLeastRecentlySeenClientFirst) {
@@ -158,12 +176,12 @@ TEST(SlidingWindowLimiter, TrackedClientsNeverExceedTheCapAcrossShards) {
 }
 
 TEST(RetryAfterSeconds, RoundsUpAndIsAtLeastOne) {
-  EXPECT_EQ(retry_after_seconds(0ns), 1U);
-  EXPECT_EQ(retry_after_seconds(1ns), 1U);
+  EXPECT_EQ(retry_after_seconds(0ms), 1U);
+  EXPECT_EQ(retry_after_seconds(1ms), 1U);
   EXPECT_EQ(retry_after_seconds(1s), 1U);
-  EXPECT_EQ(retry_after_seconds(1s + 1ns), 2U);
+  EXPECT_EQ(retry_after_seconds(1s + 1ms), 2U);
   EXPECT_EQ(retry_after_seconds(2500ms), 3U);
-  EXPECT_EQ(retry_after_seconds(86400s), 86400U);
+  EXPECT_EQ(retry_after_seconds(86400s + 1ms), 86401U);
 }
 
 }  // namespace
