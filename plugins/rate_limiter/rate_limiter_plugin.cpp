@@ -24,7 +24,7 @@ RateLimiterPlugin::RateLimiterPlugin(sdk::PluginContext& context)
 sdk::Decision RateLimiterPlugin::on_request(const sdk::Connection& conn, sdk::Request& request) {
   (void)request;
   const auto now = std::chrono::steady_clock::now().time_since_epoch();
-  const Admission admission = limiter_.admit(client_key(conn.client_ip()), now);
+  const Admission admission = limiter_.admit(client_key(conn.client_key()), now);
   if (admission.allowed) {
     return sdk::Decision::allow();
   }
