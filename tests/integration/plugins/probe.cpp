@@ -6,6 +6,8 @@
 //   "defer-never"   defers and keeps the completion forever (the host times it out)
 //   "throw"         on_request throws
 //   "edit"          sets the request header X-Probe-Request: 1
+//   "block-N"       sleeps N ms (at most 10 s) in on_request, holding its io thread, then
+//                   allows: a misbehaving plugin for the host's blocked-worker watchdog
 // Every response gets X-Probe-Response: 1; on_sni closes a tunnel whose SNI equals
 // `block_sni`; on_bytes counts bytes per direction, served as JSON at /_probe; on_close
 // appends one JSON line per transaction to `events_file`.
@@ -13,6 +15,7 @@
 // Settings: events_file (string), close_on_accept_port_parity ("odd" | "even" | "none"),
 // block_sni (string). Anything else is refused.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -81,6 +84,24 @@ const char* verdict_name(sdk::Decision::Kind kind) {
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
+}
+
+// The N of "block-N" in `target`, capped so a typo cannot hang a test run.
+std::optional<std::chrono::milliseconds> block_duration(std::string_view target) {
+  constexpr std::string_view marker = "block-";
+  const auto at = target.find(marker);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::int64_t ms = 0;
+  for (std::size_t i = at + marker.size(); i < target.size(); ++i) {
+    const char c = target[i];
+    if (c < '0' || c > '9') {
+      break;
+    }
+    ms = std::min<std::int64_t>(ms * 10 + (c - '0'), 10'000);
+  }
+  return std::chrono::milliseconds(ms);
 }
 
 class ProbePlugin final : public sdk::Plugin {
@@ -182,6 +203,10 @@ class ProbePlugin final : public sdk::Plugin {
       const std::lock_guard lock(mutex_);
       never_.push_back(std::move(completion));
       return sdk::Decision::deferred();
+    }
+    if (const auto duration = block_duration(target)) {
+      std::this_thread::sleep_for(*duration);  // deliberately blocking: see the header
+      return sdk::Decision::allow();
     }
     if (contains(target, "throw")) {
       throw std::runtime_error("probe threw");
