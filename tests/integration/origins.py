@@ -13,6 +13,7 @@ hashed while they move, so a 1 GiB transfer never sits in memory."""
 import hashlib
 import json
 import random
+import select
 import socket
 import ssl
 import struct
@@ -33,6 +34,10 @@ CHUNKED_TRAILER = b"X-Checksum: trailer-value\r\n"
 CLOSE_BODY_LENGTH = 300_000
 RESET_DECLARED_LENGTH = 1_000_000
 RESET_SENT_LENGTH = 20_000
+# /reset-chunked: whole chunks of this size, then a chunk cut short by the reset.
+RESET_CHUNK_SIZE = 16_384
+RESET_CHUNKS_WHOLE = 2
+RESET_CHUNK_CUT_AT = 5_000
 
 _PATTERN_BLOCK = 256 * 1024
 _PATTERN_BASE = random.Random(20240601).randbytes(_PATTERN_BLOCK)
@@ -184,8 +189,11 @@ class OriginServer:
       /download/N       N pattern bytes with Content-Length, streamed; the sha256 of what
                         was sent is kept in `downloads`
       /slow/N/SECONDS   N pattern bytes spread over SECONDS
-      /never            reads the request, never answers (until the server stops)
+      /never            reads the request, never answers; waits until the peer closes
+                        (or the server stops), so `ended_at` tells when the proxy let go
       /reset            declares RESET_DECLARED_LENGTH, sends RESET_SENT_LENGTH, then RST
+      /reset-chunked    chunked: RESET_CHUNKS_WHOLE chunks of RESET_CHUNK_SIZE pattern
+                        bytes, then the first RESET_CHUNK_CUT_AT bytes of one more, then RST
       /then-close       a normal keep-alive answer, then the origin closes the
                         connection quietly (as an origin's idle timeout would)
       /hop-response     a response carrying hop-by-hop headers
@@ -206,6 +214,7 @@ class OriginServer:
         self.raw_by_connection = {}
         self.downloads = {}
         self.connections_accepted = 0
+        self.ended_at = {}  # conn_id -> time.monotonic() when its handler finished
         self.scripted = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -214,12 +223,14 @@ class OriginServer:
         self._acceptor = threading.Thread(target=self._accept_loop, daemon=True)
         self._acceptor.start()
 
-    def script(self, path, raw_response, before_body=False, close=True):
+    def script(self, path, raw_response, before_body=False, close=True, pause=0.3):
         """Answers `path` with exactly `raw_response` (bytes), to test how the proxy
         takes a malformed or unusual response. With `before_body` the answer goes out
         as soon as the request head arrived, without reading the request body (an
-        early error response); with `close` the origin then closes the connection."""
-        self.scripted[path] = (raw_response, before_body, close)
+        early error response); with `close` the origin then closes the connection.
+        A list of bytes is sent piece by piece, `pause` seconds apart, so that the proxy
+        has acted on one piece (sent a response head on, say) before the next comes."""
+        self.scripted[path] = (raw_response, before_body, close, pause)
 
     # -- what tests read ---------------------------------------------------------------
 
@@ -248,6 +259,18 @@ class OriginServer:
             time.sleep(0.02)
         with self._lock:
             return list(self.requests)
+
+    def wait_ended(self, conn_id, timeout=10):
+        """The time.monotonic() at which the handler of connection `conn_id` finished (the
+        peer closed or reset it, or the origin was done with it); None if still open."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if conn_id in self.ended_at:
+                    return self.ended_at[conn_id]
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
 
     def wait_download(self, target, timeout=10):
         """(length, sha256) of what /download or /slow sent for `target`; the origin
@@ -325,6 +348,8 @@ class OriginServer:
                 sock.close()
             except OSError:
                 pass
+            with self._lock:
+                self.ended_at[conn_id] = time.monotonic()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -379,8 +404,12 @@ class OriginServer:
     def _dispatch(self, sock, request):
         """Answers one request; returns whether the connection may carry another."""
         if request.path in self.scripted:
-            raw_response, _, close = self.scripted[request.path]
-            sock.sendall(raw_response)
+            raw_response, _, close, pause = self.scripted[request.path]
+            pieces = [raw_response] if isinstance(raw_response, bytes) else raw_response
+            for index, piece in enumerate(pieces):
+                if index:
+                    time.sleep(pause)
+                sock.sendall(piece)
             if close:
                 time.sleep(0.2)  # let the proxy read it all before the FIN/RST
             return not close
@@ -424,11 +453,22 @@ class OriginServer:
             self._stream(sock, request, total, [conn_field], pieces=10, seconds=seconds)
             return True
         if name == "never":
-            self.stopping.wait(SOCKET_TIMEOUT)
+            self._wait_peer_close(sock)
             return False
         if name == "reset":
             sock.sendall(self._head(200, "OK", [("Content-Length", RESET_DECLARED_LENGTH)]))
             sock.sendall(pattern_bytes(RESET_SENT_LENGTH))
+            time.sleep(0.2)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return False
+        if name == "reset-chunked":
+            out = bytearray(self._head(200, "OK", [("Transfer-Encoding", "chunked"), conn_field]))
+            body = pattern_bytes(RESET_CHUNK_SIZE * RESET_CHUNKS_WHOLE + RESET_CHUNK_CUT_AT)
+            for start in range(0, RESET_CHUNK_SIZE * RESET_CHUNKS_WHOLE, RESET_CHUNK_SIZE):
+                out += b"%x\r\n" % RESET_CHUNK_SIZE + body[start:start + RESET_CHUNK_SIZE] + b"\r\n"
+            # The last chunk announces its full size but stops part-way.
+            out += b"%x\r\n" % RESET_CHUNK_SIZE + body[RESET_CHUNK_SIZE * RESET_CHUNKS_WHOLE:]
+            sock.sendall(bytes(out))
             time.sleep(0.2)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
@@ -449,6 +489,19 @@ class OriginServer:
         sock.sendall(self._head(404, "Not Found", [("Content-Length", len(body)),
                                                    conn_field]) + body)
         return True
+
+    def _wait_peer_close(self, sock):
+        """Discards whatever arrives until the peer closes or resets the connection, the
+        server stops, or SOCKET_TIMEOUT passes."""
+        deadline = time.monotonic() + SOCKET_TIMEOUT
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            if not select.select([sock], [], [], ACCEPT_POLL)[0]:
+                continue
+            try:
+                if not sock.recv(65536):
+                    return
+            except OSError:
+                return
 
     def _stream(self, sock, request, total, fields, pieces=None, seconds=0.0):
         """Sends `total` pattern bytes with Content-Length; records their sha256."""
