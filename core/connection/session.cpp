@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "connection/client_key.hpp"
@@ -284,11 +285,14 @@ asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
   co_return **result;
 }
 
-asio::awaitable<bool> Session::write_client(std::string_view bytes) {
+asio::awaitable<bool> Session::write_client(std::string_view bytes, std::string_view more) {
   arm(context_.config.timeouts.idle);
-  const bool written = co_await write_all(client_, bytes);
+  boost::system::error_code ec;
+  const std::array<asio::const_buffer, 2> buffers = {asio::buffer(bytes.data(), bytes.size()),
+                                                     asio::buffer(more.data(), more.size())};
+  co_await asio::async_write(client_, buffers, asio::redirect_error(asio::use_awaitable, ec));
   disarm();
-  co_return written;
+  co_return !ec;
 }
 
 asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close,

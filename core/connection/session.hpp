@@ -85,8 +85,9 @@ class Session : public std::enable_shared_from_this<Session> {
     friend class Session;
   };
   asio::awaitable<void> watch_client(std::shared_ptr<ClientWatch::State> state);
-  // A write to the client under the idle deadline; false when it failed or timed out.
-  asio::awaitable<bool> write_client(std::string_view bytes);
+  // A write to the client under the idle deadline, `more` gathered behind `bytes` in
+  // the same write; false when it failed or timed out.
+  asio::awaitable<bool> write_client(std::string_view bytes, std::string_view more = {});
 
   // Each returns whether the client connection may carry another request.
   asio::awaitable<bool> handle_request(HttpMessageParser& parser, ParsedHead& head);

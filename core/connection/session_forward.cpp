@@ -207,16 +207,35 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
         response.status, response.reason, to_pairs(response_data.headers),
         ReceivedHead{response.headers, response.body, response.content_length, response.version},
         ResponseHeadOptions{head.method == "HEAD", !interim && !client_keep_alive});
+    // Body bytes that came with the head are checked before the head goes out, so a
+    // response whose framing breaks at once is a 502, not a 200 with a torn body; then
+    // head and those bytes leave in one write.
+    std::size_t first_body = 0;
+    ParseResult first = ParseResult::need_more;
+    if (!interim && !upstream_buffer_.empty()) {
+      first = response_parser.parse_body(upstream_buffer_, first_body);
+      if (first == ParseResult::error) {
+        close_upstream();
+        co_await reply_error(502, response_parser.failure().reason, true);
+        co_return false;
+      }
+    }
+    const std::string_view first_bytes(upstream_buffer_.data(), first_body);
     count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, client_head);
-    if (!co_await write_client(client_head)) {
+    if (first_body > 0) {
+      count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, first_bytes);
+    }
+    if (!co_await write_client(client_head, first_bytes)) {
       close_upstream();
       co_return false;
     }
+    upstream_buffer_.erase(0, first_body);
     if (interim) {
       continue;
     }
     transaction_->status = response.status;
-    if (co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,
+    if (first != ParseResult::done &&
+        co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,
                             PROXY_DIRECTION_UPSTREAM_TO_CLIENT, until_close) != RelayResult::done) {
       close_upstream();
       co_return false;
