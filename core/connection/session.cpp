@@ -230,15 +230,17 @@ asio::awaitable<Session::HeadResult> Session::read_head(tcp::socket& socket, std
 
 asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
                                                     host::DecidingHookArgs args) {
-  if (context_.registry.with_hook(static_cast<host::HookPoint>(hook)).empty()) {
-    co_return host::HookDecision::allow();
+  // The plain loop first: nothing is allocated unless a plugin defers.
+  host::HookChain::Progress progress = host::HookChain::run(context_.registry, hook, args);
+  if (progress.decision) {
+    co_return std::move(*progress.decision);
   }
   // The completion arrives on a plugin's thread; `wake` brings it back here.
   auto wake = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
   auto result = std::make_shared<std::optional<host::HookDecision>>();
   const auto executor = client_.get_executor();
-  auto chain = host::HookChain::create(
-      context_.registry, hook, args,
+  auto chain = host::HookChain::wait_for(
+      context_.registry, hook, args, std::move(progress),
       [executor](std::function<void()> fn) { asio::post(executor, std::move(fn)); },
       [wake, result](host::HookDecision decision) {
         *result = std::move(decision);

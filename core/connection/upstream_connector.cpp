@@ -1,6 +1,7 @@
 #include "connection/upstream_connector.hpp"
 
 #include <memory>
+#include <vector>
 
 namespace proxy::core {
 namespace {
@@ -39,18 +40,31 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
 
   UpstreamConnection result;
   boost::system::error_code ec;
-  const auto endpoints = co_await attempt->resolver.async_resolve(
-      host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
-  if (attempt->expired) {
-    co_return UpstreamConnection{std::nullopt, 504, "upstream name resolution timed out"};
-  }
-  if (ec) {
-    co_return UpstreamConnection{std::nullopt, 502, "cannot resolve " + host + ": " + ec.message()};
+  std::vector<tcp::endpoint> endpoints;
+  // An address literal needs no resolver: Asio's runs getaddrinfo on a thread of its own,
+  // a thread hop per connection for nothing.
+  const asio::ip::address literal = asio::ip::make_address(host, ec);
+  if (!ec) {
+    endpoints.emplace_back(literal, port);
+  } else {
+    ec.clear();
+    const auto resolved = co_await attempt->resolver.async_resolve(
+        host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+    if (attempt->expired) {
+      co_return UpstreamConnection{std::nullopt, 504, "upstream name resolution timed out"};
+    }
+    if (ec) {
+      co_return UpstreamConnection{std::nullopt, 502,
+                                   "cannot resolve " + host + ": " + ec.message()};
+    }
+    for (const auto& entry : resolved) {
+      endpoints.push_back(entry.endpoint());
+    }
   }
   bool any_allowed = false;
   bool any_local = false;
-  for (const auto& entry : endpoints) {
-    const DestinationVerdict verdict = policy.check(client, entry.endpoint());
+  for (const tcp::endpoint& endpoint : endpoints) {
+    const DestinationVerdict verdict = policy.check(client, endpoint);
     if (verdict == DestinationVerdict::self) {
       co_return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
     }
@@ -60,8 +74,7 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
     }
     any_allowed = true;
     attempt->socket.close(ec);
-    co_await attempt->socket.async_connect(entry.endpoint(),
-                                           asio::redirect_error(asio::use_awaitable, ec));
+    co_await attempt->socket.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     if (attempt->expired) {
       co_return UpstreamConnection{std::nullopt, 504, "upstream connect timed out"};
     }

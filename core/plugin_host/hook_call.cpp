@@ -200,21 +200,21 @@ void Deferral::complete(proxy_completion* completion, const proxy_decision* deci
   }
 }
 
-HookCall::HookCall(const std::string& plugin) : call_(std::make_unique<proxy_call>()) {
-  call_->plugin = &plugin;
+HookCall::HookCall(const std::string& plugin) {
+  call_.plugin = &plugin;
 }
 
 HookCall::~HookCall() {
   // A call that ended without finish() (the core threw between the hook and finish())
   // must not leave its deferral waiting forever.
-  if (call_->deferral) {
-    call_->deferral->abandon();
+  if (call_.deferral) {
+    call_.deferral->abandon();
   }
 }
 
-HookCall::Outcome HookCall::finish(const proxy_decision& out, ResumeFn resume) {
-  auto deferral = std::move(call_->deferral);
-  const std::string& plugin = *call_->plugin;
+HookCall::Outcome HookCall::finish(const proxy_decision& out) {
+  auto deferral = std::move(call_.deferral);
+  const std::string& plugin = *call_.plugin;
   if (out.verdict != PROXY_VERDICT_DEFER) {
     if (deferral) {
       deferral->abandon();
@@ -226,10 +226,17 @@ HookCall::Outcome HookCall::finish(const proxy_decision& out, ResumeFn resume) {
         HookDecision::failed(plugin, "returned a deferred verdict without calling defer()"),
         nullptr};
   }
-  if (auto early = deferral->suspend(std::move(resume))) {
-    return Outcome{std::move(early), nullptr};
-  }
   return Outcome{std::nullopt, std::move(deferral)};
+}
+
+HookCall::Outcome HookCall::finish(const proxy_decision& out, ResumeFn resume) {
+  Outcome outcome = finish(out);
+  if (outcome.pending) {
+    if (auto early = outcome.pending->suspend(std::move(resume))) {
+      return Outcome{std::move(early), nullptr};
+    }
+  }
+  return outcome;
 }
 
 }  // namespace proxy::host

@@ -11,6 +11,16 @@
 #include "proxy/sdk/abi.h"
 
 namespace proxy::host {
+class Deferral;
+}  // namespace proxy::host
+
+// The C ABI's opaque per-call handle: valid during one deciding hook call only.
+struct proxy_call {
+  const std::string* plugin = nullptr;
+  std::shared_ptr<proxy::host::Deferral> deferral;  // set by the first defer()
+};
+
+namespace proxy::host {
 
 // Receives the decision of a deferral that completed after its hook returned. Called
 // once, on the thread that completed (any thread): the core's version posts to the
@@ -73,7 +83,7 @@ class HookCall {
   HookCall& operator=(const HookCall&) = delete;
   ~HookCall();
 
-  proxy_call* get() { return call_.get(); }
+  proxy_call* get() { return &call_; }
 
   struct Outcome {
     std::optional<HookDecision> decision;  // set unless the hook is still deciding
@@ -81,15 +91,13 @@ class HookCall {
   };
   // After the hook returned `out`. `resume` is kept only when the outcome is pending.
   Outcome finish(const proxy_decision& out, ResumeFn resume);
+  // The same without suspending: a pending outcome's deferral is still running, and
+  // the caller suspends it (Deferral::suspend) once it has somewhere to resume. Lets a
+  // chain build its resume state only when a plugin really defers.
+  Outcome finish(const proxy_decision& out);
 
  private:
-  std::unique_ptr<proxy_call> call_;
+  proxy_call call_;
 };
 
 }  // namespace proxy::host
-
-// The C ABI's opaque per-call handle: valid during one deciding hook call only.
-struct proxy_call {
-  const std::string* plugin = nullptr;
-  std::shared_ptr<proxy::host::Deferral> deferral;  // set by the first defer()
-};

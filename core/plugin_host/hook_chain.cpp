@@ -31,7 +31,71 @@ const char* name_of(DecidingHook hook) {
   return "hook";
 }
 
+void invoke(const LoadedPlugin& plugin, DecidingHook hook, const DecidingHookArgs& args,
+            proxy_call* call, proxy_decision* out) {
+  const HookScope busy(plugin.name, name_of(hook));
+  const proxy_hook_table& hooks = plugin.hooks;
+  switch (hook) {
+    case DecidingHook::accept:
+      hooks.on_accept(plugin.self, call, args.conn, out);
+      return;
+    case DecidingHook::request:
+      hooks.on_request(plugin.self, call, args.conn, args.request->refresh(), out);
+      return;
+    case DecidingHook::sni:
+      hooks.on_sni(plugin.self, call, args.conn, args.request->refresh(), args.hello, out);
+      return;
+  }
+}
+
+HookChain::Progress run_plugins(const std::vector<const LoadedPlugin*>& plugins, DecidingHook hook,
+                                const DecidingHookArgs& args, std::size_t from) {
+  using Progress = HookChain::Progress;
+  for (std::size_t index = from; index < plugins.size(); ++index) {
+    const LoadedPlugin& plugin = *plugins[index];
+    try {
+      HookCall call(plugin.name);
+      proxy_decision out{};
+      out.size = sizeof(out);
+      out.verdict = PROXY_VERDICT_ALLOW;
+      invoke(plugin, hook, args, call.get(), &out);
+      HookCall::Outcome outcome = call.finish(out);
+      if (outcome.pending) {
+        return Progress{std::nullopt, std::move(outcome.pending), index + 1};
+      }
+      if (!outcome.decision->allowed()) {
+        return Progress{std::move(outcome.decision), nullptr, index + 1};
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("[{}] {} failed: {}", plugin.name, name_of(hook), e.what());
+      return Progress{
+          HookDecision::failed(plugin.name, std::string(name_of(hook)) + " failed: " + e.what()),
+          nullptr, index + 1};
+    } catch (...) {
+      spdlog::error("[{}] {} failed", plugin.name, name_of(hook));
+      return Progress{HookDecision::failed(plugin.name, std::string(name_of(hook)) + " failed"),
+                      nullptr, index + 1};
+    }
+  }
+  return Progress{HookDecision::allow(), nullptr, plugins.size()};
+}
+
 }  // namespace
+
+HookChain::Progress HookChain::run(const PluginRegistry& registry, DecidingHook hook,
+                                   DecidingHookArgs args, std::size_t from) {
+  return run_plugins(registry.with_hook(point_of(hook)), hook, args, from);
+}
+
+std::shared_ptr<HookChain> HookChain::wait_for(const PluginRegistry& registry, DecidingHook hook,
+                                               DecidingHookArgs args, Progress progress, Post post,
+                                               Done done) {
+  auto chain = std::make_shared<HookChain>(registry.with_hook(point_of(hook)), hook, args,
+                                           std::move(post), std::move(done));
+  chain->pending_ = std::move(progress.pending);
+  chain->next_ = progress.next;
+  return chain;
+}
 
 std::shared_ptr<HookChain> HookChain::create(const PluginRegistry& registry, DecidingHook hook,
                                              DecidingHookArgs args, Post post, Done done) {
@@ -48,7 +112,14 @@ HookChain::HookChain(const std::vector<const LoadedPlugin*>& plugins, DecidingHo
       done_(std::move(done)) {}
 
 std::optional<HookDecision> HookChain::start() {
-  auto decision = run_from(0);
+  Progress progress;
+  if (pending_) {  // made by wait_for(): continue at its deferral
+    progress.pending = std::move(pending_);
+    progress.next = next_;
+  } else {
+    progress = run_plugins(*plugins_, hook_, args_, 0);
+  }
+  auto decision = advance(std::move(progress));
   if (decision) {
     release();
   }
@@ -62,57 +133,27 @@ void HookChain::release() {
   done_ = nullptr;
 }
 
-std::optional<HookDecision> HookChain::run_from(std::size_t index) {
-  for (; index < plugins_->size(); ++index) {
-    const LoadedPlugin& plugin = *(*plugins_)[index];
-    try {
-      HookCall call(plugin.name);
-      proxy_decision out{};
-      out.size = sizeof(out);
-      out.verdict = PROXY_VERDICT_ALLOW;
-      invoke(plugin, call.get(), &out);
-
-      // The completion may come from any thread: it only posts; the chain moves on, on
-      // the connection's executor, in resume().
-      auto self = shared_from_this();
-      auto outcome = call.finish(out, [self](HookDecision decision) {
-        self->post_([self, decision = std::move(decision)]() mutable {
-          self->resume(std::move(decision));
-        });
-      });
-      if (outcome.pending) {
-        pending_ = std::move(outcome.pending);
-        next_ = index + 1;
-        return std::nullopt;
-      }
-      if (!outcome.decision->allowed()) {
-        return std::move(outcome.decision);
-      }
-    } catch (const std::exception& e) {
-      spdlog::error("[{}] {} failed: {}", plugin.name, name_of(hook_), e.what());
-      return HookDecision::failed(plugin.name,
-                                  std::string(name_of(hook_)) + " failed: " + e.what());
-    } catch (...) {
-      spdlog::error("[{}] {} failed", plugin.name, name_of(hook_));
-      return HookDecision::failed(plugin.name, std::string(name_of(hook_)) + " failed");
+std::optional<HookDecision> HookChain::advance(Progress progress) {
+  for (;;) {
+    if (progress.decision) {
+      return std::move(progress.decision);
     }
-  }
-  return HookDecision::allow();
-}
-
-void HookChain::invoke(const LoadedPlugin& plugin, proxy_call* call, proxy_decision* out) const {
-  const HookScope busy(plugin.name, name_of(hook_));
-  const proxy_hook_table& hooks = plugin.hooks;
-  switch (hook_) {
-    case DecidingHook::accept:
-      hooks.on_accept(plugin.self, call, args_.conn, out);
-      return;
-    case DecidingHook::request:
-      hooks.on_request(plugin.self, call, args_.conn, args_.request->refresh(), out);
-      return;
-    case DecidingHook::sni:
-      hooks.on_sni(plugin.self, call, args_.conn, args_.request->refresh(), args_.hello, out);
-      return;
+    // The completion may come from any thread: it only posts; the chain moves on, on
+    // the connection's executor, in resume().
+    auto self = shared_from_this();
+    auto early = progress.pending->suspend([self](HookDecision decision) {
+      self->post_(
+          [self, decision = std::move(decision)]() mutable { self->resume(std::move(decision)); });
+    });
+    if (!early) {
+      pending_ = std::move(progress.pending);
+      next_ = progress.next;
+      return std::nullopt;
+    }
+    if (!early->allowed()) {  // completed before its hook returned
+      return early;
+    }
+    progress = run_plugins(*plugins_, hook_, args_, progress.next);
   }
 }
 
@@ -125,7 +166,7 @@ void HookChain::resume(HookDecision decision) {
     finish(std::move(decision));
     return;
   }
-  if (auto result = run_from(next_)) {
+  if (auto result = advance(run_plugins(*plugins_, hook_, args_, next_))) {
     finish(std::move(*result));
   }
 }

@@ -52,6 +52,24 @@ class HookChain : public std::enable_shared_from_this<HookChain> {
   using Post = std::function<void(std::function<void()>)>;
   using Done = std::function<void(HookDecision)>;
 
+  // Where a chain run stopped: at a final decision, or at a plugin that deferred.
+  struct Progress {
+    std::optional<HookDecision> decision;  // the chain finished
+    std::shared_ptr<Deferral> pending;     // else the deferral it stopped at, not yet suspended
+    std::size_t next = 0;                  // the plugin after the one that deferred
+  };
+
+  // The fast path, with nothing allocated and nothing shared: runs the plugins from
+  // `from` in order until one decides or defers. A caller that gets a decision is done;
+  // one that gets a deferral continues with wait_for().
+  static Progress run(const PluginRegistry& registry, DecidingHook hook, DecidingHookArgs args,
+                      std::size_t from = 0);
+
+  // A chain that continues `progress` (stopped at a deferral): start() suspends it.
+  static std::shared_ptr<HookChain> wait_for(const PluginRegistry& registry, DecidingHook hook,
+                                             DecidingHookArgs args, Progress progress, Post post,
+                                             Done done);
+
   static std::shared_ptr<HookChain> create(const PluginRegistry& registry, DecidingHook hook,
                                            DecidingHookArgs args, Post post, Done done);
 
@@ -71,13 +89,13 @@ class HookChain : public std::enable_shared_from_this<HookChain> {
   // The plugin the chain is waiting for; empty when not suspended.
   std::string_view pending_plugin() const;
 
-  // Public for make_shared; use create().
+  // Public for make_shared; use create() or wait_for().
   HookChain(const std::vector<const LoadedPlugin*>& plugins, DecidingHook hook,
             DecidingHookArgs args, Post post, Done done);
 
  private:
-  std::optional<HookDecision> run_from(std::size_t index);
-  void invoke(const LoadedPlugin& plugin, proxy_call* call, proxy_decision* out) const;
+  // Runs from `progress`, suspending at each deferral until one is really pending.
+  std::optional<HookDecision> advance(Progress progress);
   void resume(HookDecision decision);
   void finish(HookDecision decision);
   void release();

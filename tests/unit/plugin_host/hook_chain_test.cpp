@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "test_executor.hpp"
 #include "test_support.hpp"
 #include "thread_timer_service.hpp"
@@ -108,6 +109,34 @@ TEST_F(HookChainTest, NoPluginWithTheHookAllows) {
   const auto decision = chain->start();
   ASSERT_TRUE(decision.has_value());
   EXPECT_TRUE(decision->allowed());
+}
+
+TEST_F(HookChainTest, ThePlainLoopAllocatesNothingWhenNoPluginDefers) {
+  load({"abi_1_0"});  // an on_sni hook that allows without a word
+  const ClientHelloData hello;
+  const ClientHelloView hello_view(hello);
+  view_.refresh();  // the views are built once per request, not per plugin
+  const std::uint64_t before = test::allocations();
+  const auto progress =
+      HookChain::run(registry_, DecidingHook::sni, {&info_, &view_, hello_view.get()});
+  EXPECT_EQ(test::allocations() - before, 0U);
+  ASSERT_TRUE(progress.decision.has_value());
+  EXPECT_TRUE(progress.decision->allowed());
+}
+
+TEST_F(HookChainTest, WaitForContinuesWhereTheFastPathStopped) {
+  load({"good"});
+  request_.target = "http://example.com/defer-allow";
+  auto progress = HookChain::run(registry_, DecidingHook::request, {&info_, &view_, nullptr});
+  ASSERT_FALSE(progress.decision.has_value());
+  ASSERT_NE(progress.pending, nullptr);
+  std::optional<HookDecision> done;
+  auto chain = HookChain::wait_for(registry_, DecidingHook::request, {&info_, &view_, nullptr},
+                                   std::move(progress), executor_.poster(),
+                                   [&done](HookDecision decision) { done = std::move(decision); });
+  EXPECT_FALSE(chain->start().has_value());
+  ASSERT_TRUE(executor_.run_until([&] { return done.has_value(); }));
+  EXPECT_TRUE(done->allowed());
 }
 
 TEST_F(HookChainTest, DeferralCompletedFromAnotherThreadResumesTheChain) {
