@@ -102,6 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
                                           HttpMessageParser& parser, proxy_direction direction,
                                           bool until_close);
   asio::awaitable<bool> pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
+  // The same inside the kernel, with splice(2) through a pooled pipe; for when no
+  // on_bytes plugin has to see the bytes. Copies (pump) when no pipe can be made.
+  asio::awaitable<bool> splice_pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
   // Reads client bytes into `peeked` until they hold a whole ClientHello, or show they
   // are not one, or the peek times out.
   asio::awaitable<void> peek_client_hello(std::string& peeked, host::ClientHelloData& hello);

@@ -2,6 +2,11 @@
 #include <memory>
 #include <span>
 
+#include <fcntl.h>
+
+#include <cerrno>
+
+#include "connection/pipe_pool.hpp"
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
 #include "tls/client_hello_parser.hpp"
@@ -84,6 +89,81 @@ asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_di
   }
 }
 
+asio::awaitable<bool> Session::splice_pump(tcp::socket& from, tcp::socket& to,
+                                           proxy_direction direction) {
+  PipePool& pool = PipePool::for_this_thread();
+  boost::system::error_code ec;
+  from.non_blocking(true, ec);
+  to.non_blocking(true, ec);
+  std::uint64_t& moved = direction == PROXY_DIRECTION_CLIENT_TO_UPSTREAM
+                             ? transaction_->bytes_client_to_upstream
+                             : transaction_->bytes_upstream_to_client;
+  const int in = from.native_handle();
+  const int out = to.native_handle();
+  SplicePipe pipe;
+  std::size_t queued = 0;  // bytes in the pipe, not yet written on
+  struct GiveBack {
+    PipePool& pool;
+    SplicePipe& pipe;
+    const std::size_t& queued;
+    ~GiveBack() {
+      if (queued == 0) {
+        pool.release(pipe);
+      } else {
+        PipePool::discard(pipe);  // bytes nobody will take
+      }
+    }
+  } give_back{pool, pipe, queued};
+
+  for (;;) {
+    if (!pipe.valid()) {
+      // Quiet: wait without a pipe, so an idle tunnel holds none.
+      co_await from.async_wait(tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return false;
+      }
+      pipe = pool.acquire(context_.config.limits.buffer_bytes);
+      if (!pipe.valid()) {
+        co_return co_await pump(from, to, direction);  // no descriptor for a pipe: copy
+      }
+    }
+    const ssize_t n = ::splice(in, nullptr, pipe.write_end, nullptr, pipe.capacity,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      queued = static_cast<std::size_t>(n);
+      moved += queued;
+      arm(context_.config.timeouts.idle);
+      while (queued > 0) {
+        const ssize_t m = ::splice(pipe.read_end, nullptr, out, nullptr, queued,
+                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (m > 0) {
+          queued -= static_cast<std::size_t>(m);
+        } else if (m < 0 && errno == EAGAIN) {
+          co_await to.async_wait(tcp::socket::wait_write,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) {
+            co_return false;
+          }
+        } else {
+          co_return false;  // the receiver is gone
+        }
+      }
+      continue;  // more may be queued already: read on before waiting
+    }
+    if (n < 0 && errno == EAGAIN) {
+      pool.release(pipe);  // empty: drained above
+      pipe = {};
+      continue;
+    }
+    // End of stream (or an error, which ends it too): pass the half-close on, let the
+    // other direction go on.
+    const bool clean_end = n == 0;
+    to.shutdown(tcp::socket::shutdown_send, ec);
+    co_return clean_end;
+  }
+}
+
 asio::awaitable<void> Session::tunnel(host::RequestData& request) {
   if (!co_await ensure_upstream(request.host, request.port)) {
     co_return;
@@ -142,10 +222,15 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
   auto self = shared_from_this();
   auto other_done = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
   auto other_finished = std::make_shared<bool>(false);
+  // Nobody watches the bytes: they move inside the kernel (splice through a pipe).
+  const bool in_kernel = context_.registry.with_hook(host::HookPoint::bytes).empty();
   asio::co_spawn(
       client_.get_executor(),
-      [self] {
-        return self->pump(self->client_, *self->upstream_, PROXY_DIRECTION_CLIENT_TO_UPSTREAM);
+      [self, in_kernel] {
+        return in_kernel ? self->splice_pump(self->client_, *self->upstream_,
+                                             PROXY_DIRECTION_CLIENT_TO_UPSTREAM)
+                         : self->pump(self->client_, *self->upstream_,
+                                      PROXY_DIRECTION_CLIENT_TO_UPSTREAM);
       },
       [self, other_done, other_finished](const std::exception_ptr& error, bool) {
         if (error) {
@@ -154,7 +239,11 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
         *other_finished = true;
         other_done->cancel();
       });
-  co_await pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
+  if (in_kernel) {
+    co_await splice_pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
+  } else {
+    co_await pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
+  }
   if (!*other_finished) {
     boost::system::error_code ec;
     co_await other_done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
