@@ -232,6 +232,7 @@ TEST_F(HookChainTest, ShutdownCancelsWhatIsStillPending) {
   registry_.shutdown();  // completes the parked handle: reaches nothing
   EXPECT_FALSE(
       executor_.run_until([&] { return run->done.has_value(); }, std::chrono::milliseconds(50)));
+  run->chain->cancel();  // as the session does when it stops waiting; frees `done`
 }
 
 TEST_F(HookChainTest, ObservingHooksRunOnlyForDeclaringPlugins) {
