@@ -98,13 +98,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<bool> ensure_upstream(const std::string& host, std::uint16_t port);
   enum class RelayResult { done, source_failed, sink_failed };
+  // What a body's framing lets the relay do without the parser: the rest of a
+  // Content-Length body, or a close-delimited one, is spliced when no on_bytes plugin
+  // watches; chunked bodies always go through the parser.
+  struct BodyShape {
+    proxy_body_kind kind = PROXY_BODY_NONE;
+    std::uint64_t content_length = 0;
+  };
   asio::awaitable<RelayResult> relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
                                           HttpMessageParser& parser, proxy_direction direction,
-                                          bool until_close);
+                                          BodyShape shape);
   asio::awaitable<bool> pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
   // The same inside the kernel, with splice(2) through a pooled pipe; for when no
   // on_bytes plugin has to see the bytes. Copies (pump) when no pipe can be made.
   asio::awaitable<bool> splice_pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
+  // Moves up to `limit` bytes from `from` to `to` with splice(2), counting them into
+  // the transaction, under the idle deadline. Holds a pipe only while bytes are in it.
+  enum class SpliceEnd { limit_reached, source_ended, source_failed, sink_failed, no_pipe };
+  static constexpr std::uint64_t unlimited_bytes = ~std::uint64_t{0};
+  asio::awaitable<SpliceEnd> splice_bytes(tcp::socket& from, tcp::socket& to,
+                                          proxy_direction direction, std::uint64_t limit);
   // Reads client bytes into `peeked` until they hold a whole ClientHello, or show they
   // are not one, or the peek times out.
   asio::awaitable<void> peek_client_hello(std::string& peeked, host::ClientHelloData& hello);

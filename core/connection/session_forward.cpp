@@ -67,7 +67,11 @@ asio::awaitable<Session::RelayResult> Session::relay_body(tcp::socket& from, std
                                                           tcp::socket& to,
                                                           HttpMessageParser& parser,
                                                           proxy_direction direction,
-                                                          bool until_close) {
+                                                          BodyShape shape) {
+  const bool until_close = shape.kind == PROXY_BODY_UNTIL_CLOSE;
+  const bool spliceable = (shape.kind == PROXY_BODY_CONTENT_LENGTH || until_close) &&
+                          context_.registry.with_hook(host::HookPoint::bytes).empty();
+  std::uint64_t parsed = 0;  // body bytes the parser has taken
   for (;;) {
     if (!buffered.empty()) {
       std::size_t consumed = 0;
@@ -75,6 +79,7 @@ asio::awaitable<Session::RelayResult> Session::relay_body(tcp::socket& from, std
       if (result == ParseResult::error) {
         co_return RelayResult::source_failed;
       }
+      parsed += consumed;
       if (consumed > 0) {
         const std::string_view chunk(buffered.data(), consumed);
         count_bytes(direction, chunk);
@@ -93,6 +98,26 @@ asio::awaitable<Session::RelayResult> Session::relay_body(tcp::socket& from, std
       std::size_t consumed = 0;
       if (parser.parse_body({}, consumed) == ParseResult::done) {
         co_return RelayResult::done;
+      }
+    }
+    if (spliceable && buffered.empty()) {
+      // Nothing left in user space: the rest moves inside the kernel, bounded by the
+      // declared length so a pipelined next message stays in the socket. The parser
+      // never sees these bytes, and the message ends here.
+      const std::uint64_t left = until_close ? unlimited_bytes : shape.content_length - parsed;
+      const SpliceEnd end = co_await splice_bytes(from, to, direction, left);
+      disarm();
+      switch (end) {
+        case SpliceEnd::limit_reached:
+          co_return RelayResult::done;
+        case SpliceEnd::source_ended:
+          co_return until_close && !timed_out_ ? RelayResult::done : RelayResult::source_failed;
+        case SpliceEnd::source_failed:
+          co_return RelayResult::source_failed;
+        case SpliceEnd::sink_failed:
+          co_return RelayResult::sink_failed;
+        case SpliceEnd::no_pipe:
+          break;  // out of descriptors: copy through user space below
       }
     }
     arm(context_.config.timeouts.idle);
@@ -138,9 +163,9 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   // upload fails but its answer is still passed on, and the client connection ends.
   bool request_complete = true;
   if (head.body != PROXY_BODY_NONE) {
-    const RelayResult relayed =
-        co_await relay_body(client_, client_buffer_, *upstream_, request_parser,
-                            PROXY_DIRECTION_CLIENT_TO_UPSTREAM, false);
+    const RelayResult relayed = co_await relay_body(
+        client_, client_buffer_, *upstream_, request_parser, PROXY_DIRECTION_CLIENT_TO_UPSTREAM,
+        BodyShape{head.body, head.content_length});
     if (relayed == RelayResult::source_failed) {
       close_upstream();
       if (!timed_out_ && !request_parser.failure().reason.empty() && client_.is_open()) {
@@ -236,7 +261,9 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
     transaction_->status = response.status;
     if (first != ParseResult::done &&
         co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,
-                            PROXY_DIRECTION_UPSTREAM_TO_CLIENT, until_close) != RelayResult::done) {
+                            PROXY_DIRECTION_UPSTREAM_TO_CLIENT,
+                            BodyShape{response.body, response.content_length - first_body}) !=
+            RelayResult::done) {
       close_upstream();
       co_return false;
     }

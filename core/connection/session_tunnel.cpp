@@ -2,11 +2,6 @@
 #include <memory>
 #include <span>
 
-#include <fcntl.h>
-
-#include <cerrno>
-
-#include "connection/pipe_pool.hpp"
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
 #include "tls/client_hello_parser.hpp"
@@ -91,77 +86,16 @@ asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_di
 
 asio::awaitable<bool> Session::splice_pump(tcp::socket& from, tcp::socket& to,
                                            proxy_direction direction) {
-  PipePool& pool = PipePool::for_this_thread();
-  boost::system::error_code ec;
-  from.non_blocking(true, ec);
-  to.non_blocking(true, ec);
-  std::uint64_t& moved = direction == PROXY_DIRECTION_CLIENT_TO_UPSTREAM
-                             ? transaction_->bytes_client_to_upstream
-                             : transaction_->bytes_upstream_to_client;
-  const int in = from.native_handle();
-  const int out = to.native_handle();
-  SplicePipe pipe;
-  std::size_t queued = 0;  // bytes in the pipe, not yet written on
-  struct GiveBack {
-    PipePool& pool;
-    SplicePipe& pipe;
-    const std::size_t& queued;
-    ~GiveBack() {
-      if (queued == 0) {
-        pool.release(pipe);
-      } else {
-        PipePool::discard(pipe);  // bytes nobody will take
-      }
-    }
-  } give_back{pool, pipe, queued};
-
-  for (;;) {
-    if (!pipe.valid()) {
-      // Quiet: wait without a pipe, so an idle tunnel holds none.
-      co_await from.async_wait(tcp::socket::wait_read,
-                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        co_return false;
-      }
-      pipe = pool.acquire(context_.config.limits.buffer_bytes);
-      if (!pipe.valid()) {
-        co_return co_await pump(from, to, direction);  // no descriptor for a pipe: copy
-      }
-    }
-    const ssize_t n = ::splice(in, nullptr, pipe.write_end, nullptr, pipe.capacity,
-                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      queued = static_cast<std::size_t>(n);
-      moved += queued;
-      arm(context_.config.timeouts.idle);
-      while (queued > 0) {
-        const ssize_t m = ::splice(pipe.read_end, nullptr, out, nullptr, queued,
-                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (m > 0) {
-          queued -= static_cast<std::size_t>(m);
-        } else if (m < 0 && errno == EAGAIN) {
-          co_await to.async_wait(tcp::socket::wait_write,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-          if (ec) {
-            co_return false;
-          }
-        } else {
-          co_return false;  // the receiver is gone
-        }
-      }
-      continue;  // more may be queued already: read on before waiting
-    }
-    if (n < 0 && errno == EAGAIN) {
-      pool.release(pipe);  // empty: drained above
-      pipe = {};
-      continue;
-    }
-    // End of stream (or an error, which ends it too): pass the half-close on, let the
-    // other direction go on.
-    const bool clean_end = n == 0;
-    to.shutdown(tcp::socket::shutdown_send, ec);
-    co_return clean_end;
+  const SpliceEnd end = co_await splice_bytes(from, to, direction, unlimited_bytes);
+  if (end == SpliceEnd::no_pipe) {
+    co_return co_await pump(from, to, direction);  // no descriptor for a pipe: copy
   }
+  if (end == SpliceEnd::source_ended || end == SpliceEnd::source_failed) {
+    // The sender finished: pass the half-close on, let the other direction go on.
+    boost::system::error_code ec;
+    to.shutdown(tcp::socket::shutdown_send, ec);
+  }
+  co_return end == SpliceEnd::source_ended;
 }
 
 asio::awaitable<void> Session::tunnel(host::RequestData& request) {
