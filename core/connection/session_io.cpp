@@ -1,0 +1,124 @@
+// The session's reads and writes under its deadline, and the watchdog that enforces it.
+#include <algorithm>
+#include <array>
+
+#include "connection/session.hpp"
+#include "connection/session_support.hpp"
+
+namespace proxy::core {
+
+using session_support::Clock;
+using session_support::no_deadline;
+
+// Moving the deadline later only records it: the watchdog's timer fires at the old time
+// and waits again for the rest. The timer is reset (waking the watchdog) only when the
+// deadline moves earlier, so streaming a body costs no timer operation per chunk.
+void Session::arm(std::chrono::milliseconds timeout) {
+  timed_out_ = false;
+  deadline_at_ = Clock::now() + timeout;
+  if (deadline_.expiry() > deadline_at_) {
+    deadline_.expires_at(deadline_at_);
+  }
+}
+
+void Session::disarm() {
+  deadline_at_ = no_deadline;
+}
+
+asio::awaitable<void> Session::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    boost::system::error_code ec;
+    co_await deadline_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) {
+      break;
+    }
+    if (deadline_at_ <= Clock::now()) {
+      timed_out_ = true;
+      deadline_at_ = no_deadline;
+      deadline_.expires_at(no_deadline);
+      client_.cancel(ec);
+      if (upstream_) {
+        upstream_->cancel(ec);
+      }
+    } else if (deadline_.expiry() != deadline_at_) {
+      deadline_.expires_at(deadline_at_);  // extended meanwhile (or disarmed): wait on
+    }
+  }
+}
+
+asio::awaitable<bool> Session::read_more(tcp::socket& socket, std::string& buffer, ReadMode mode) {
+  boost::system::error_code ec;
+  std::size_t chunk = context_.config.limits.buffer_bytes;
+  if (mode == ReadMode::wait_first) {
+    // Waiting for readability first means an idle connection holds no read buffer, and
+    // the buffer then grows only by what is there.
+    co_await socket.async_wait(tcp::socket::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return false;
+    }
+    chunk = std::min(std::max<std::size_t>(socket.available(ec), 1), chunk);
+  }
+  const std::size_t old_size = buffer.size();
+  buffer.resize(old_size + chunk);
+  const std::size_t n = co_await socket.async_read_some(
+      asio::buffer(buffer.data() + old_size, chunk), asio::redirect_error(asio::use_awaitable, ec));
+  buffer.resize(old_size + n);
+  co_return !ec && n > 0;
+}
+
+asio::awaitable<bool> Session::write_all(tcp::socket& socket, std::string_view bytes) {
+  boost::system::error_code ec;
+  co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<Session::HeadResult> Session::read_head(tcp::socket& socket, std::string& buffer,
+                                                        HttpMessageParser& parser, ParsedHead& head,
+                                                        std::chrono::milliseconds timeout,
+                                                        bool first_byte_counts, ReadMode mode) {
+  // The client's header_read deadline starts with the first byte of the request, so an
+  // idle keep-alive connection is governed by the idle timeout instead.
+  bool armed = false;
+  if (!buffer.empty() || !first_byte_counts) {
+    arm(timeout);
+    armed = true;
+  }
+  for (;;) {
+    if (!buffer.empty()) {
+      std::size_t consumed = 0;
+      const ParseResult result = parser.parse_head(buffer, consumed, head);
+      if (result == ParseResult::done) {
+        buffer.erase(0, consumed);
+        disarm();
+        co_return HeadResult::ok;
+      }
+      if (result == ParseResult::error) {
+        disarm();
+        co_return HeadResult::failed;
+      }
+    }
+    if (!co_await read_more(socket, buffer, mode)) {
+      disarm();
+      co_return timed_out_ ? HeadResult::timed_out : HeadResult::closed;
+    }
+    if (!armed) {
+      arm(timeout);
+      armed = true;
+    }
+  }
+}
+
+asio::awaitable<bool> Session::write_client(std::string_view bytes, std::string_view more) {
+  arm(context_.config.timeouts.idle);
+  boost::system::error_code ec;
+  const std::array<asio::const_buffer, 2> buffers = {asio::buffer(bytes.data(), bytes.size()),
+                                                     asio::buffer(more.data(), more.size())};
+  co_await asio::async_write(client_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  disarm();
+  co_return !ec;
+}
+
+}  // namespace proxy::core
