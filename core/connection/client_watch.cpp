@@ -1,5 +1,6 @@
 // Session::ClientWatch: noticing a client that leaves while the session waits elsewhere.
 #include <algorithm>
+#include <vector>
 
 #include "connection/session.hpp"
 
@@ -47,15 +48,11 @@ asio::awaitable<void> Session::watch_client(std::shared_ptr<ClientWatch::State> 
     if (client_buffer_.size() >= limit) {
       co_return;  // nothing more fits: the wait's own deadline bounds it from here
     }
-    // Readable, so this does not block; non-blocking all the same, for a spurious wake-up.
-    client_.non_blocking(true, ec);
-    const std::size_t old_size = client_buffer_.size();
-    const std::size_t chunk =
-        std::min(limit - old_size, std::max<std::size_t>(client_.available(ec), 1));
-    client_buffer_.resize(old_size + chunk);
-    const std::size_t n =
-        client_.read_some(asio::buffer(client_buffer_.data() + old_size, chunk), ec);
-    client_buffer_.resize(old_size + n);
+    // Readable, and the socket is non-blocking: this does not block.
+    std::vector<char>& scratch = read_scratch(limit - client_buffer_.size());
+    const std::size_t n = client_.read_some(
+        asio::buffer(scratch.data(), std::min(scratch.size(), limit - client_buffer_.size())), ec);
+    client_buffer_.append(scratch.data(), n);
     if (ec == asio::error::would_block) {
       continue;
     }

@@ -51,6 +51,9 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
   conn_.worker = worker;
   conn_info_ = host::abi_conn_info(conn_);
   client_.set_option(tcp::no_delay(true), ec);
+  // Once for the socket's life: reads are made after readiness, never blocking, and
+  // Asio then needs no FIONBIO of its own at the first asynchronous operation.
+  client_.non_blocking(true, ec);
   deadline_.expires_at(no_deadline);
 }
 

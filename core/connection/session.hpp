@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "asio.hpp"
 #include "connection/http_message_parser.hpp"
@@ -56,6 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                         ReadMode mode);
   // Appends what one read brings to `buffer`; false at end of stream, error or timeout.
   asio::awaitable<bool> read_more(tcp::socket& socket, std::string& buffer, ReadMode mode);
+  static std::vector<char>& read_scratch(std::size_t size);
   asio::awaitable<bool> write_all(tcp::socket& socket, std::string_view bytes);
   asio::awaitable<host::HookDecision> decide(host::DecidingHook hook, host::DecidingHookArgs args);
 

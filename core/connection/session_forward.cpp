@@ -31,8 +31,7 @@ bool has_token(const HeaderPairs& headers, std::string_view name, std::string_vi
 // A kept-alive upstream connection is reusable only while it is quiet: readable means
 // the origin closed it (or sent something unasked), either way it is done.
 bool idle_and_open(tcp::socket& socket) {
-  boost::system::error_code ec;
-  socket.non_blocking(true, ec);
+  boost::system::error_code ec;  // non-blocking since it was opened
   char byte = 0;
   socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
   return ec == asio::error::would_block;

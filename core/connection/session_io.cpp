@@ -1,6 +1,7 @@
 // The session's reads and writes under its deadline, and the watchdog that enforces it.
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
@@ -48,24 +49,39 @@ asio::awaitable<void> Session::watchdog() {
 }
 
 asio::awaitable<bool> Session::read_more(tcp::socket& socket, std::string& buffer, ReadMode mode) {
-  boost::system::error_code ec;
-  std::size_t chunk = context_.config.limits.buffer_bytes;
-  if (mode == ReadMode::wait_first) {
-    // Waiting for readability first means an idle connection holds no read buffer, and
-    // the buffer then grows only by what is there.
+  (void)mode;  // every read now waits first; kept for the callers' documentation
+  // Waiting for readability first means an idle connection holds no read buffer; the
+  // read itself goes into this thread's scratch buffer (no zero-filled resize, no
+  // FIONREAD to size it), and only what came is appended.
+  std::vector<char>& scratch = read_scratch(context_.config.limits.buffer_bytes);
+  for (;;) {
+    boost::system::error_code ec;
     co_await socket.async_wait(tcp::socket::wait_read,
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       co_return false;
     }
-    chunk = std::min(std::max<std::size_t>(socket.available(ec), 1), chunk);
+    // The socket is non-blocking (set once, when it was opened): this cannot block.
+    const std::size_t n = socket.read_some(asio::buffer(scratch), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      continue;  // a spurious wake-up
+    }
+    if (ec || n == 0) {
+      co_return false;
+    }
+    buffer.append(scratch.data(), n);
+    co_return true;
   }
-  const std::size_t old_size = buffer.size();
-  buffer.resize(old_size + chunk);
-  const std::size_t n = co_await socket.async_read_some(
-      asio::buffer(buffer.data() + old_size, chunk), asio::redirect_error(asio::use_awaitable, ec));
-  buffer.resize(old_size + n);
-  co_return !ec && n > 0;
+}
+
+std::vector<char>& Session::read_scratch(std::size_t size) {
+  // One per io thread: a read fills it and is copied out before the coroutine next
+  // suspends, so sessions of the thread never see each other's bytes.
+  thread_local std::vector<char> scratch;
+  if (scratch.size() < size) {
+    scratch.resize(size);
+  }
+  return scratch;
 }
 
 asio::awaitable<bool> Session::write_all(tcp::socket& socket, std::string_view bytes) {

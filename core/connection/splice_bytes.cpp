@@ -13,9 +13,7 @@ asio::awaitable<Session::SpliceEnd> Session::splice_bytes(tcp::socket& from, tcp
                                                           proxy_direction direction,
                                                           std::uint64_t limit) {
   PipePool& pool = PipePool::for_this_thread();
-  boost::system::error_code ec;
-  from.non_blocking(true, ec);
-  to.non_blocking(true, ec);
+  boost::system::error_code ec;  // both sockets are non-blocking since they were opened
   std::uint64_t& moved = direction == PROXY_DIRECTION_CLIENT_TO_UPSTREAM
                              ? transaction_->bytes_client_to_upstream
                              : transaction_->bytes_upstream_to_client;

@@ -80,6 +80,7 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
     }
     if (!ec) {
       attempt->socket.set_option(tcp::no_delay(true), ec);
+      attempt->socket.non_blocking(true, ec);  // as the client socket: see Session
       result.socket.emplace(std::move(attempt->socket));
       co_return result;
     }
