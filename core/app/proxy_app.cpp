@@ -142,6 +142,9 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
     pool.stop();
   }
   pool.join();
+  for (auto& tracker : trackers) {
+    tracker.release_timer();  // its io_context is about to go
+  }
   // No io thread runs now, but the contexts still exist: before they go, nothing a plugin
   // does later (a timer, its own thread completing a deferral) may reach them.
   if (const std::size_t abandoned = host::Deferral::cancel_all_pending()) {

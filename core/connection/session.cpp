@@ -34,10 +34,7 @@ void release_if_empty(std::string& buffer) {
 
 Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket client,
                  std::uint32_t worker)
-    : context_(context),
-      tracker_(tracker),
-      client_(std::move(client)),
-      deadline_(client_.get_executor()) {
+    : context_(context), tracker_(tracker), client_(std::move(client)) {
   boost::system::error_code ec;
   const auto remote = client_.remote_endpoint(ec);
   const auto local = client_.local_endpoint(ec);
@@ -54,7 +51,6 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
   // Once for the socket's life: reads are made after readiness, never blocking, and
   // Asio then needs no FIONBIO of its own at the first asynchronous operation.
   client_.non_blocking(true, ec);
-  deadline_.expires_at(no_deadline);
 }
 
 Session::~Session() {
@@ -75,10 +71,8 @@ void Session::start() {
   auto& counters = context_.registry.counters();
   counters.connections_active.fetch_add(1, std::memory_order_relaxed);
   counters.connections_total.fetch_add(1, std::memory_order_relaxed);
-  tracker_.add(this);
+  tracker_.add(this, client_.get_executor());
   auto self = shared_from_this();
-  asio::co_spawn(
-      client_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
   asio::co_spawn(
       client_.get_executor(), [self] { return self->run(); },
       [self](const std::exception_ptr& error) {
@@ -127,7 +121,6 @@ void Session::close_all() {
   client_.shutdown(tcp::socket::shutdown_both, ignored);
   client_.close(ignored);
   close_upstream();
-  deadline_.cancel();
 }
 
 asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close,

@@ -37,15 +37,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Shutdown began: a connection waiting for its next request closes now; one in
   // the middle of a transaction finishes it first.
   void on_stop();
+  // Called by the tracker every tick: past the armed deadline, both sockets are
+  // cancelled and the operation in progress ends as timed out.
+  void check_deadline(std::chrono::steady_clock::time_point now);
 
  private:
   enum class HeadResult { ok, closed, timed_out, failed };
   enum class ReadMode { wait_first, direct };
 
   asio::awaitable<void> run();
-  asio::awaitable<void> watchdog();
 
-  // Deadlines: the watchdog cancels both sockets when the armed time passes.
+  // Deadlines: the tracker's tick cancels both sockets when the armed time passes.
   void arm(std::chrono::milliseconds timeout);
   void disarm();
 
@@ -148,7 +150,6 @@ class Session : public std::enable_shared_from_this<Session> {
   proxy_conn_info conn_info_{};
   bool admitted_ = false;  // counted in the connection limits
 
-  asio::steady_timer deadline_;
   std::chrono::steady_clock::time_point deadline_at_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;
   bool closed_ = false;

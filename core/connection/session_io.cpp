@@ -1,4 +1,4 @@
-// The session's reads and writes under its deadline, and the watchdog that enforces it.
+// The session's reads and writes, and the deadline that bounds them.
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -11,40 +11,27 @@ namespace proxy::core {
 using session_support::Clock;
 using session_support::no_deadline;
 
-// Moving the deadline later only records it: the watchdog's timer fires at the old time
-// and waits again for the rest. The timer is reset (waking the watchdog) only when the
-// deadline moves earlier, so streaming a body costs no timer operation per chunk.
+// Arming only records the time: the thread's SessionTracker compares it every tick, so a
+// deadline costs no timer operation, however often it moves.
 void Session::arm(std::chrono::milliseconds timeout) {
   timed_out_ = false;
   deadline_at_ = Clock::now() + timeout;
-  if (deadline_.expiry() > deadline_at_) {
-    deadline_.expires_at(deadline_at_);
-  }
 }
 
 void Session::disarm() {
   deadline_at_ = no_deadline;
 }
 
-asio::awaitable<void> Session::watchdog() {
-  auto self = shared_from_this();
-  while (!closed_) {
-    boost::system::error_code ec;
-    co_await deadline_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (closed_) {
-      break;
-    }
-    if (deadline_at_ <= Clock::now()) {
-      timed_out_ = true;
-      deadline_at_ = no_deadline;
-      deadline_.expires_at(no_deadline);
-      client_.cancel(ec);
-      if (upstream_) {
-        upstream_->cancel(ec);
-      }
-    } else if (deadline_.expiry() != deadline_at_) {
-      deadline_.expires_at(deadline_at_);  // extended meanwhile (or disarmed): wait on
-    }
+void Session::check_deadline(Clock::time_point now) {
+  if (deadline_at_ > now || closed_) {
+    return;
+  }
+  timed_out_ = true;
+  deadline_at_ = no_deadline;
+  boost::system::error_code ec;
+  client_.cancel(ec);
+  if (upstream_) {
+    upstream_->cancel(ec);
   }
 }
 
