@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the benchmark needs: the origin server (nginx), the
 # peers (squid, tinyproxy), the load tools (wrk, curl) and helpers (openssl, procps,
-# python3). Idempotent: when everything is present it returns at once without
-# touching apt. Installing must not leave squid, tinyproxy or nginx running as system
+# python3, and python3-matplotlib for the connections chart). Idempotent: when
+# everything is present it returns at once without touching apt. Installing must not leave squid, tinyproxy or nginx running as system
 # services on their default ports, so a policy-rc.d that forbids service starts is put in
 # place for the install (unless one already exists) and removed afterwards; any of these
 # services that the install started anyway is stopped again.
 set -euo pipefail
 
-want=(squid tinyproxy wrk openssl procps python3 curl)
+want=(squid tinyproxy wrk openssl procps python3 python3-matplotlib curl)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
