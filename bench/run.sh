@@ -3,8 +3,11 @@
 # (direct), against an nginx origin, all on 127.0.0.1. One command:
 #
 #   bench/run.sh            full run (10 s wrk runs, 1 GiB downloads, 10,000 idle
-#                           connections); writes bench/RESULTS.md
-#   bench/run.sh --quick    smoke test (3 s, 64 MiB, 1,000); prints the table only
+#                           connections, a sweep of 1 to 1,000 connections, 100,000 idle
+#                           connections on proxy-server); writes bench/RESULTS.md and
+#                           the chart bench/RESULTS-connections.png
+#   bench/run.sh --quick    smoke test (2 s, 64 MiB, 1,000, a 1 s sweep, no 100k step);
+#                           prints the tables only
 #
 # It installs what is missing (bench/install-bench-deps.sh, scripts/install-deps.sh),
 # builds the proxy (Release), starts every server it needs on free loopback ports in a
@@ -19,12 +22,18 @@ repo=$(cd "$here/.." && pwd)
 usage() {
   cat <<'EOF'
 Usage: bench/run.sh [--quick] [--out FILE] [--no-wait]
-  --quick     smoke test: 3 s wrk runs, 64 MiB downloads, 1,000 idle connections;
-              prints the table but writes no results file unless --out is given
-  --out FILE  where to write the Markdown report (full run: bench/RESULTS.md)
+  --quick     smoke test: 2 s wrk runs, 64 MiB downloads, 1,000 idle connections,
+              10 fresh-request pairs, 1 s per sweep point and no 100k idle step;
+              prints the tables but writes no results file unless --out is given
+  --out FILE  where to write the Markdown report (full run: bench/RESULTS.md); the
+              connections chart goes beside it (FILE without .md, -connections.png)
   --no-wait   do not wait for the machine's load average to settle before measuring
 Environment: BENCH_MAX_LOAD (1.5) and BENCH_LOAD_WAIT (600 s): a full run first waits,
 up to BENCH_LOAD_WAIT seconds, for the 1-minute load average to fall below BENCH_MAX_LOAD.
+BENCH_MANY=N: run the idle-connection step of a full run (100,000) in a --quick run too,
+with N connections.
+BENCH_RAW_DIR: copy the raw figures (results.txt, meta.txt) there, for report.py and
+plot_connections.py to be run on them again.
 EOF
 }
 
@@ -47,14 +56,18 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$quick" = 1 ]; then
-  mode=quick wrk_duration=3 size_mib=64 idle_conns=1000
+  mode=quick wrk_duration=2 size_mib=64 idle_conns=1000 idle_pause=1 fresh_pairs=10
+  sweep_duration=1 sweep_warmup=0 sweep_pause=0 many=${BENCH_MANY:-0}
   wait_load=0
 else
-  mode=full wrk_duration=10 size_mib=1024 idle_conns=10000
+  mode=full wrk_duration=10 size_mib=1024 idle_conns=10000 idle_pause=3 fresh_pairs=50
+  sweep_duration=8 sweep_warmup=1 sweep_pause=1 many=100000
   out=${out:-$here/RESULTS.md}
 fi
+many_sources=8        # 127.0.0.1-8: eight ephemeral port ranges towards the proxy's port
 wrk_threads=2
 wrk_conns=50
+sweep_conns=(1 10 50 200 1000) # keep-alive connections; 50 is the wrk_conns run itself
 wrk_timeout=5         # seconds; a slower response counts as a wrk timeout error
 warmup_duration=1     # an unmeasured wrk run before each measured one
 curl_max_time=300     # seconds, per download
@@ -77,9 +90,11 @@ proxy_bin=$repo/build/bin/proxy-server
 plugin_dir=$repo/build/bin/plugins
 [ -x "$proxy_bin" ] || die "no $proxy_bin after the build"
 
-# Every process started here inherits this: 10,000 idle connections need the descriptors.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-nofile=$(ulimit -n)
+# Every process started here inherits this: 10,000 idle connections and wrk's 1,000
+# need the descriptors. Only the soft limit: the 100k step raises its own further.
+ulimit -Sn 65536 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -Sn)
+nofile_hard=$(ulimit -Hn)
 if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((idle_conns + 512)) ]; then
   log "warning: only $nofile descriptors per process; the idle-connection test may fall short"
 fi
@@ -153,10 +168,10 @@ wait_port() { # PORT PID NAME LOG: until PORT accepts, at most 15 s
 }
 
 # Free loopback ports, all held at once while chosen so that they differ.
-read -r p_http p_tls p_squid p_tiny p_ours p_all <<<"$(python3 - <<'EOF'
+read -r p_http p_tls p_squid p_tiny p_ours p_all p_many <<<"$(python3 - <<'EOF'
 import socket
 socks = []
-for _ in range(6):
+for _ in range(7):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -323,6 +338,7 @@ if [ "$wait_load" = 1 ]; then
   done
 fi
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+measure_start=$(date +%s)
 
 # --- measurements -----------------------------------------------------------------------
 results=$work/results.txt
@@ -373,41 +389,59 @@ for name in "${proxies[@]}"; do
   json=$(timeout 120 python3 "$here/idle_conns.py" --port "${proxy_port[$name]}" \
     --pid "${proxy_pid[$name]}" --count "$idle_conns") || json=""
   record "$name" idle "${json:-null}"
-  sleep 3 # let the proxy notice the closes before the next test
+  sleep "$idle_pause" # let the proxy notice the closes before the next test
 done
 snapshot idle
 
-# (a, e) wrk: small responses, keep-alive, absolute-form through each proxy.
+# wrk: 100-byte responses, absolute-form through each proxy (wrk-proxy.lua).
 small_url=http://127.0.0.1:$p_http/small
-for name in "${targets[@]}"; do
-  check_alive "$name" wrk || continue
+run_wrk() { # NAME PREFIX CONNS SECONDS WARMUP-SECONDS [WRK-ARGS...]: PREFIX_* recorded
+  local name=$1 prefix=$2 conns=$3 secs=$4 warm=$5 url target threads c0="" out line kv
+  shift 5
+  threads=$((conns < wrk_threads ? conns : wrk_threads))
   if [ "$name" = direct ]; then
     url=$small_url target=""
   else
     url=http://127.0.0.1:${proxy_port[$name]}/ target=$small_url
   fi
-  log "wrk: $name (${wrk_duration}s, $wrk_conns connections, $wrk_threads threads)"
-  BENCH_TARGET=$target timeout $((warmup_duration + 30)) wrk -t"$wrk_threads" -c"$wrk_conns" \
-    -d"${warmup_duration}s" --timeout "${wrk_timeout}s" -s "$here/wrk-proxy.lua" "$url" \
-    >/dev/null 2>&1 || true
+  log "wrk $prefix: $name (${secs}s, $conns connections, $threads threads${*:+, $*})"
+  if [ "$warm" -gt 0 ]; then
+    BENCH_TARGET=$target timeout $((warm + 30)) wrk -t"$threads" -c"$conns" -d"${warm}s" \
+      --timeout "${wrk_timeout}s" -s "$here/wrk-proxy.lua" "$@" "$url" >/dev/null 2>&1 || true
+  fi
   [ "$name" = direct ] || c0=$(cpu "${proxy_pid[$name]}")
-  wrk_out=$(BENCH_TARGET=$target timeout $((wrk_duration + 60)) wrk -t"$wrk_threads" \
-    -c"$wrk_conns" -d"${wrk_duration}s" --timeout "${wrk_timeout}s" \
-    -s "$here/wrk-proxy.lua" "$url" 2>&1) || true
-  [ "$name" = direct ] || record "$name" wrk_cpu "$(sub "$(cpu "${proxy_pid[$name]}")" "$c0")"
-  line=$(grep '^BENCH ' <<<"$wrk_out" || true)
+  out=$(BENCH_TARGET=$target timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" \
+    --timeout "${wrk_timeout}s" -s "$here/wrk-proxy.lua" "$@" "$url" 2>&1) || true
+  if [ "$name" != direct ]; then
+    record "$name" "${prefix}_cpu" "$(sub "$(cpu "${proxy_pid[$name]}")" "$c0")"
+  fi
+  line=$(grep '^BENCH ' <<<"$out" || true)
   if [ -z "$line" ]; then
-    log "wrk through $name produced no summary:"
-    echo "$wrk_out" | tail -n 5 >&2
-    record "$name" wrk_failed 1
-    continue
+    log "wrk $prefix through $name produced no summary:"
+    echo "$out" | tail -n 5 >&2
+    record "$name" "${prefix}_failed" 1
+    return 0
   fi
   for kv in ${line#BENCH }; do
-    record "$name" "wrk_${kv%%=*}" "${kv#*=}"
+    record "$name" "${prefix}_${kv%%=*}" "${kv#*=}"
   done
+}
+
+# (a, e) keep-alive at 50 connections: req/s, CPU per 10k, p99.
+for name in "${targets[@]}"; do
+  check_alive "$name" wrk || continue
+  run_wrk "$name" wrk "$wrk_conns" "$wrk_duration" "$warmup_duration"
   sleep 1
 done
 snapshot wrk
+
+# A new connection per request: the client asks for it, wrk reconnects after each response.
+for name in "${targets[@]}"; do
+  check_alive "$name" close || continue
+  run_wrk "$name" close "$wrk_conns" "$wrk_duration" "$warmup_duration" -H "Connection: close"
+  sleep 1
+done
+snapshot close
 
 # (b, c, e) big downloads: through a CONNECT tunnel to the TLS listener, and plain HTTP.
 download() { # TARGET KIND PROXY-ARGS...: one curl download, its figures recorded
@@ -440,7 +474,7 @@ for kind in tunnel plain; do
   for name in "${targets[@]}"; do
     check_alive "$name" "$kind" || continue
     if [ "$name" = direct ]; then
-      download direct "$kind"
+      download direct "$kind" --noproxy '*'
     else
       download "$name" "$kind" -x "http://127.0.0.1:${proxy_port[$name]}"
     fi
@@ -448,9 +482,85 @@ for kind in tunnel plain; do
   snapshot "$kind"
 done
 
+# One fresh request at a time (a new curl, a new connection): A/B pairs with direct.
+for name in "${proxies[@]}"; do
+  check_alive "$name" fresh || continue
+  log "fresh requests: $name ($fresh_pairs pairs, each through it and direct)"
+  json=$(timeout $((fresh_pairs * 20 + 60)) python3 "$here/fresh_latency.py" \
+    --proxy "http://127.0.0.1:${proxy_port[$name]}" --url "$small_url" \
+    --pairs "$fresh_pairs") || json=""
+  record "$name" fresh "${json:-null}"
+done
+snapshot fresh
+
+# req/s and p99 against keep-alive connections. The 50-connection point is the run above;
+# the connection count is the outer loop so that a change in the machine's load between
+# the start and the end of the sweep affects every peer alike.
+sweep_run=()
+for conns in "${sweep_conns[@]}"; do
+  [ "$conns" = "$wrk_conns" ] && continue
+  if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((conns + 256)) ]; then
+    log "sweep: skipping $conns connections, the open-file limit is $nofile"
+    continue
+  fi
+  sweep_run+=("$conns")
+  for name in "${targets[@]}"; do
+    check_alive "$name" sweep || continue
+    run_wrk "$name" "c$conns" "$conns" "$sweep_duration" "$sweep_warmup"
+    sleep "$sweep_pause"
+  done
+done
+snapshot sweep
+
 for name in "${proxies[@]}"; do
   check_alive "$name" end || true
 done
+
+# (f) 100k idle connections held by one proxy-server process, full runs only. It is a
+# fresh process of its own with the caps raised above the count. proxy-server budgets two
+# descriptors per connection (client and upstream) plus 128, so it asks for about 200k
+# descriptors; the clients connect from several 127.0.0.x addresses, each with its own
+# ephemeral port range, in as many processes as their own descriptor limit needs.
+if [ "$many" -gt 0 ]; then
+  mkdir -p "$work/many"
+  many_cap=$((many + 1000))
+  many_nofile=$((2 * many_cap + 1024))
+  sources=$(seq -s, -f '127.0.0.%g' 1 "$many_sources")
+  cat >"$work/many/proxy.yaml" <<EOF
+server: {listen: 127.0.0.1, port: $p_many, workers: 0, max_connections: $many_cap, max_connections_per_ip: $many_cap, shutdown_grace: 1}
+timeouts: {header_read: 600}
+plugins: {dirs: [$plugin_dir], enabled: [http_parser]}
+logging: {level: warn}
+EOF
+  (
+    ulimit -n "$many_nofile" 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+    exec "$proxy_bin" --config "$work/many/proxy.yaml"
+  ) >"$work/many/stdout" 2>"$work/many/stderr" &
+  pid_many=$!
+  pids+=("$pid_many")
+  wait_port "$p_many" "$pid_many" "proxy-server (100k)" "$work/many/stderr"
+  read -r many_soft many_hard < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$pid_many/limits")
+  record ours many_nofile_soft "$many_soft"
+  record ours many_nofile_hard "$many_hard"
+  record ours many_nofile_wanted "$many_nofile"
+  record ours many_mem_available_kib "$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)"
+  log "idle connections: proxy-server, $many from $many_sources addresses (its open-file limit: $many_soft)"
+  json=$(
+    ulimit -n $((many + 1024)) 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+    timeout 600 python3 "$here/idle_conns.py" --port "$p_many" --pid "$pid_many" \
+      --count "$many" --sources "$sources" --deadline 240 --settle-max 30
+  ) || json=""
+  record ours many "${json:-null}"
+  if alive "$pid_many"; then
+    record ours many_alive_after 1
+  else
+    record ours many_alive_after 0
+    tail -n 10 "$work/many/stderr" >&2 || true
+  fi
+  warn_line=$(grep -m1 'serving at most' "$work/many/stderr" | tr -d '\r' | head -c 400 || true)
+  [ -n "$warn_line" ] && record ours many_warn "$warn_line"
+  stop_pid "$pid_many"
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # What our proxy logged (at warn and above) during the whole run.
@@ -471,6 +581,20 @@ meta=$work/meta.txt
   echo "size_mib=$size_mib"
   echo "idle_conns=$idle_conns"
   echo "nofile=$nofile"
+  echo "nofile_hard=$nofile_hard"
+  echo "nr_open=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo unknown)"
+  echo "port_range=$(tr -s '\t ' '-' </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo unknown)"
+  # Whether this shell may raise a hard limit (CAP_SYS_RESOURCE, bit 24 of CapEff).
+  cap_eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+  echo "cap_sys_resource=$(((0x${cap_eff:-0} >> 24) & 1))"
+  echo "sweep_conns=${sweep_conns[*]}"
+  echo "sweep_run=${sweep_run[*]}"
+  echo "sweep_duration=$sweep_duration"
+  echo "sweep_warmup=$sweep_warmup"
+  echo "fresh_pairs=$fresh_pairs"
+  echo "many=$many"
+  echo "many_sources=$many_sources"
+  echo "measure_seconds=$(($(date +%s) - measure_start))"
   echo "load_start=$load_start"
   echo "load_end=$load_end"
   echo "max_load=$max_load"
@@ -486,6 +610,29 @@ meta=$work/meta.txt
   echo "version_curl=$(curl --version 2>&1 | head -n 1)"
   echo "version_openssl=$(openssl version 2>&1 | head -n 1)"
 } >"$meta"
+if [ -n "${BENCH_RAW_DIR:-}" ]; then
+  mkdir -p "$BENCH_RAW_DIR"
+  cp "$results" "$meta" "$BENCH_RAW_DIR/"
+fi
+# The chart goes beside the report (RESULTS.md -> RESULTS-connections.png); a quick run
+# without --out still draws it, into the temporary folder, so that the smoke test covers it.
+if [ -n "$out" ]; then
+  chart=${out%.md}-connections.png
+else
+  chart=$work/connections.png
+fi
+# matplotlib comes from Debian's python3-matplotlib: use the interpreter that has it (a
+# python3 earlier in PATH, a pyenv one say, may not).
+plot_python=python3
+if ! python3 -c 'import matplotlib' 2>/dev/null && [ -x /usr/bin/python3 ]; then
+  plot_python=/usr/bin/python3
+fi
+if "$plot_python" "$here/plot_connections.py" --results "$results" --meta "$meta" --out "$chart"; then
+  echo "chart=$(basename "$chart")" >>"$meta"
+  log "drew $chart"
+else
+  log "warning: the connections chart could not be drawn"
+fi
 report_args=(--results "$results" --meta "$meta")
 [ -n "$out" ] && report_args+=(--out "$out")
 python3 "$here/report.py" "${report_args[@]}"
