@@ -29,6 +29,7 @@ SHORT = {
     "tinyproxy": "tinyproxy",
 }
 OURS = ["ours", "ours_all"]
+PHASES = ["start", "idle", "wrk", "close", "tunnel", "plain", "fresh", "sweep"]
 GIB = 1 << 30
 MIB_256_KIB = 256 * 1024
 
@@ -552,6 +553,12 @@ def notes(run):
     if sizes:
         out.append("wrk keep-alive, completed requests and bytes read per response (head and "
                    "body): " + "; ".join(sizes) + ".")
+    loads = res.get("machine", {})
+    phases = [p for p in PHASES if f"load_{p}" in loads]
+    if phases:
+        out.append("1-minute load average after each phase (the run's own wrk, curl, nginx "
+                   "and proxies included): "
+                   + ", ".join(f"{p} {loads['load_' + p]}" for p in phases) + ".")
     for t in TARGETS:
         r = res.get(t, {})
         name = LABELS[t]
@@ -597,8 +604,7 @@ def notes(run):
         if t == "ours" and int(r.get("log_lines", "0")) > 0:
             out.append(f"{name} logged {int(r['log_lines']):,} lines at warn level or above "
                        f"during the run; the last: `{r.get('log_last', '')}`.")
-        phases = [p for p in ("start", "idle", "wrk", "close", "tunnel", "plain", "fresh",
-                              "sweep") if f"rss_{p}" in r]
+        phases = [p for p in PHASES if f"rss_{p}" in r]
         if t != "direct" and phases:
             mib = lambda k: f"{int(r[k]) / 1024:.1f}"  # noqa: E731
             out.append(f"Memory of {name}, RSS (peak so far) in MiB after each phase: " + ", ".join(

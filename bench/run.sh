@@ -371,8 +371,9 @@ check_alive() { # TARGET PHASE: false, and noted once, when the proxy has died
   return 1
 }
 
-snapshot() { # PHASE: each live proxy's current and peak RSS after that phase
+snapshot() { # PHASE: each live proxy's current and peak RSS, and the load, after it
   local name
+  record machine "load_$1" "$(cut -d' ' -f1 /proc/loadavg)"
   for name in "${proxies[@]}"; do
     if alive "${proxy_pid[$name]}"; then
       record "$name" "rss_$1" "$(python3 "$here/procstat.py" rss "${proxy_pid[$name]}")"
