@@ -11,7 +11,8 @@ import threading
 import time
 
 from origins import OriginServer
-from proxytest import PLUGIN_DIR, PROXY_BIN, ProxyProcess, ProxyTestCase, minimal_config, run_cli
+from proxytest import (PLUGIN_DIR, PROXY_BIN, ProxyProcess, ProxyTestCase,
+                       check_no_sanitizer_report, minimal_config, run_cli)
 
 TIMEOUT = 10
 
@@ -332,6 +333,7 @@ class ForwardProxyTestCase(ProxyTestCase):
             proxy.kill()
         if proxy.proc.stderr:
             proxy.proc.stderr.close()
+        check_no_sanitizer_report(proxy.stderr)
 
     def start_origin(self, **kwargs):
         origin = OriginServer(**kwargs)

@@ -16,6 +16,9 @@ SOURCE_DIR = os.environ.get("PROXY_SOURCE_DIR", "")
 PLUGIN_DIR = os.environ.get("PROXY_PLUGIN_DIR", "")
 
 LISTENING = re.compile(r"listening on (\S+):(\d+)")
+# The first line of a sanitizer report (ASan, LSan, TSan, UBSan) in the proxy's stderr.
+SANITIZER_REPORT = re.compile(r"^==\d+==ERROR: \w+Sanitizer|^WARNING: ThreadSanitizer:|"
+                              r": runtime error: ", re.MULTILINE)
 
 
 def run_cli(*args, cwd=None, timeout=30, binary=None):
@@ -111,6 +114,13 @@ class ProxyProcess:
     @property
     def stderr(self):
         return "".join(self.stderr_lines)
+
+
+def check_no_sanitizer_report(stderr):
+    """Fails when a proxy's stderr holds a sanitizer report: a race or a leak found while
+    a test's last connection closed, or at exit, must fail the test too."""
+    if SANITIZER_REPORT.search(stderr):
+        raise AssertionError("the proxy printed a sanitizer report:\n" + stderr)
 
 
 def free_port():
