@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "config/config_error.hpp"
 
@@ -18,6 +19,47 @@ int line_of(const YAML::Mark& mark) {
 
 YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_line,
                  const std::string& path);
+
+// Well-formed UTF-8 (table 3-7 of the Unicode standard): no overlong forms, surrogates or code points
+// past U+10FFFF. yaml-cpp passes any bytes through, but plugin settings travel as JSON,
+// which cannot carry anything else, and --print-config would not print them back as read.
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char low = 0x80;  // bounds of the second byte; the others are 0x80..0xbf
+    unsigned char high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      low = lead == 0xe0 ? 0xa0 : 0x80;
+      high = lead == 0xed ? 0x9f : 0xbf;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      low = lead == 0xf0 ? 0x90 : 0x80;
+      high = lead == 0xf4 ? 0x8f : 0xbf;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) {
+      return false;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xbf)) {
+        return false;
+      }
+    }
+    i += length;
+  }
+  return true;
+}
 
 // Tags that only restate what a plain scalar resolves to; anything else is rejected so a
 // typed value is never silently misread.
@@ -37,6 +79,9 @@ YamlNode convert_map(const YAML::Node& node, YamlNode result, const std::string&
       throw ConfigError(result.file, path, key_line, "map keys must be plain strings");
     }
     const std::string key = pair.first.Scalar();
+    if (!is_utf8(key)) {
+      throw ConfigError(result.file, path, key_line, "map key is not valid UTF-8");
+    }
     if (find_entry(result, key) != nullptr) {
       // yaml-cpp keeps both; which one wins would be a guess, so refuse.
       throw ConfigError(result.file, child_path(path, key), key_line,
@@ -63,6 +108,9 @@ YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_l
       const std::string& tag = node.Tag();
       if (tag != "?" && tag != "!" && tag != "tag:yaml.org,2002:str" && !is_core_tag(tag)) {
         throw ConfigError(file, path, result.line, "unsupported YAML tag '" + tag + "'");
+      }
+      if (!is_utf8(node.Scalar())) {
+        throw ConfigError(file, path, result.line, "value is not valid UTF-8");
       }
       result.kind = YamlNode::Kind::scalar;
       result.scalar = node.Scalar();

@@ -258,5 +258,22 @@ TEST_F(Validation, UnsupportedTag) {
   expect_error("server:\n  port: !weird 5\n", "server.port", 2, "unsupported YAML tag");
 }
 
+// Plugin settings reach plugins as JSON, which holds only well-formed UTF-8.
+TEST_F(Validation, TextMustBeUtf8) {
+  const std::string settings = "plugins:\n  settings:\n    x:\n";
+  for (const std::string bad :
+       {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"}) {
+    SCOPED_TRACE(::testing::PrintToString(bad));
+    expect_error(settings + "      path: \"/m" + bad + "\"\n", "plugins.settings.x.path", 4,
+                 "value is not valid UTF-8");
+    expect_error(settings + "      k" + bad + ": 1\n", "plugins.settings.x", 4,
+                 "map key is not valid UTF-8");
+  }
+  const auto file =
+      write("ok.yaml", settings + "      \xc3\xa9\xe6\x97\xa5: \"\xf0\x9f\x98\x80\"\n");
+  EXPECT_EQ(load_config({file}).plugins.settings.at("x").dump(),
+            "{\"\xc3\xa9\xe6\x97\xa5\":\"\xf0\x9f\x98\x80\"}");
+}
+
 }  // namespace
 }  // namespace proxy::config
