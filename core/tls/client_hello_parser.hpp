@@ -42,8 +42,9 @@ enum class PeekStatus {
 struct PeekResult {
   PeekStatus status = PeekStatus::need_more;
   ClientHelloInfo hello;  // only for client_hello
-  // need_more: no answer other than need_more is possible before at least this many more
-  // bytes have arrived (always >= 1).
+  // need_more: a complete ClientHello needs at least this many more bytes (always >= 1).
+  // Only a hint for the next read: a refusal (not_tls, malformed, too_large) can come
+  // sooner, as soon as the bytes that decide it are in.
   std::size_t bytes_needed_hint = 0;
   std::string_view error;  // not_tls, malformed, too_large: static text naming the problem
 };
