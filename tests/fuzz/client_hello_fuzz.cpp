@@ -1,27 +1,18 @@
-// libFuzzer target for the ClientHello peek parser. Byte 0 picks the peek limit, the rest
-// is the stream. Checks that a final answer on a prefix holds for the whole input and that
-// a parsed server name is a lowercase host name.
+// Fuzz target for the TLS ClientHello peek parser (core/tls). Byte 0 picks the peek limit,
+// the rest is the stream. Checks that a final answer on a prefix holds for the whole input,
+// that need_more's hint never asks for more than a hello needs, and that a parsed server
+// name is a lowercase host name.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 
+#include "fuzz_check.hpp"
 #include "tls/client_hello_parser.hpp"
 
-namespace {
-
-void check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "invariant violated: %s\n", what);
-    std::abort();
-  }
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using proxy::fuzz::check;
   using proxy::tls::PeekStatus;
   if (size == 0) {
     return 0;
@@ -47,6 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (part.status != PeekStatus::need_more) {
       check(part.status == whole.status, "a final answer changed with more bytes");
       check(part.hello == whole.hello, "the parsed hello changed with more bytes");
+      continue;
+    }
+    // The hint says a complete hello needs that many more bytes (a refusal may come sooner).
+    const std::size_t short_of_hint = std::min(stream.size(), cut + part.bytes_needed_hint - 1);
+    if (short_of_hint > cut) {
+      const auto shorter = proxy::tls::parse_client_hello(stream.first(short_of_hint), max_bytes);
+      check(shorter.status != PeekStatus::client_hello, "a hello came before the hint said");
     }
   }
   return 0;
