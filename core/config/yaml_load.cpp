@@ -20,8 +20,8 @@ int line_of(const YAML::Mark& mark) {
 YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_line,
                  const std::string& path);
 
-// Well-formed UTF-8 (table 3-7 of the Unicode standard): no overlong forms, surrogates or code points
-// past U+10FFFF. yaml-cpp passes any bytes through, but plugin settings travel as JSON,
+// Well-formed UTF-8 (table 3-7 of the Unicode standard): no overlong forms, surrogates or code
+// points past U+10FFFF. yaml-cpp passes any bytes through, but plugin settings travel as JSON,
 // which cannot carry anything else, and --print-config would not print them back as read.
 bool is_utf8(std::string_view text) {
   std::size_t i = 0;
@@ -171,7 +171,12 @@ YamlNode load_yaml_file(const std::filesystem::path& file) {
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw ConfigError(name, "", 0, std::string("cannot read config file: ") + std::strerror(errno));
+    const int code = errno;
+    char reason[256];
+    // GNU strerror_r: thread-safe, unlike strerror; returns `reason` or a static string.
+    throw ConfigError(
+        name, "", 0,
+        std::string("cannot read config file: ") + ::strerror_r(code, reason, sizeof reason));
   }
   std::ostringstream text;
   text << in.rdbuf();
