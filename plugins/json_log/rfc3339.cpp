@@ -2,11 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 namespace proxy::plugins::json_log {
+namespace {
 
-std::string format_rfc3339_ms(std::int64_t unix_ms) {
+// Writes `value` as exactly `digits` decimal digits (zero-padded) and returns the end.
+char* write_digits(char* out, unsigned value, int digits) {
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + digits;
+}
+
+}  // namespace
+
+void write_rfc3339_ms(char* out, std::int64_t unix_ms) {
   using namespace std::chrono;
   constexpr sys_days first_day = year{0} / January / 1;
   constexpr sys_days after_last_day = year{10000} / January / 1;
@@ -19,13 +30,26 @@ std::string format_rfc3339_ms(std::int64_t unix_ms) {
   const year_month_day date{day};
   const hh_mm_ss<milliseconds> clock{time - day};
 
-  char text[32];
-  const int length = std::snprintf(
-      text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-      static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-      static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
-  return std::string(text, static_cast<std::size_t>(length));
+  out = write_digits(out, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+  *out++ = '-';
+  out = write_digits(out, static_cast<unsigned>(date.month()), 2);
+  *out++ = '-';
+  out = write_digits(out, static_cast<unsigned>(date.day()), 2);
+  *out++ = 'T';
+  out = write_digits(out, static_cast<unsigned>(clock.hours().count()), 2);
+  *out++ = ':';
+  out = write_digits(out, static_cast<unsigned>(clock.minutes().count()), 2);
+  *out++ = ':';
+  out = write_digits(out, static_cast<unsigned>(clock.seconds().count()), 2);
+  *out++ = '.';
+  out = write_digits(out, static_cast<unsigned>(clock.subseconds().count()), 3);
+  *out = 'Z';
+}
+
+std::string format_rfc3339_ms(std::int64_t unix_ms) {
+  std::string text(rfc3339_ms_length, '\0');
+  write_rfc3339_ms(text.data(), unix_ms);
+  return text;
 }
 
 }  // namespace proxy::plugins::json_log

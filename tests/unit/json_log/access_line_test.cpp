@@ -1,12 +1,15 @@
 #include "access_line.hpp"
 
+#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "rfc3339.hpp"
 #include "transaction_fixture.hpp"
+#include "transaction_outcome.hpp"
 
 namespace proxy::plugins::json_log {
 namespace {
@@ -178,6 +181,108 @@ TEST(AccessLine, LargeCountersAreExact) {
   EXPECT_EQ(line["bytes_in"].get<std::uint64_t>(), 1ULL << 40U);
   EXPECT_EQ(line["bytes_out"].get<std::uint64_t>(), (1ULL << 53U) + 1);
   EXPECT_EQ(line["conn_id"].get<std::uint64_t>(), 18446744073709551615ULL);
+}
+
+// The line as the plugin built it before it wrote fields straight into its buffer: an
+// ordered nlohmann object per line, dumped. The new writer must give the same bytes.
+std::string reference_line(const sdk::Transaction& t) {
+  using Json = nlohmann::ordered_json;
+  const auto text_or_null = [](std::string_view text) {
+    return text.empty() ? Json(nullptr) : Json(std::string(text));
+  };
+  const auto number_or_null = [](std::uint64_t number) {
+    return number == 0 ? Json(nullptr) : Json(number);
+  };
+  Json line = Json::object();
+  line["ts"] = format_rfc3339_ms(t.start_unix_ms());
+  line["event"] = std::string(event_name(t));
+  line["conn_id"] = t.conn_id();
+  line["client_ip"] = std::string(t.client_ip());
+  line["client_port"] = t.client_port();
+  line["method"] = text_or_null(t.method());
+  line["host"] = text_or_null(t.host());
+  line["port"] = number_or_null(t.port());
+  line["target"] = text_or_null(t.target());
+  line["status"] = number_or_null(static_cast<std::uint64_t>(t.status()));
+  line["sni"] = text_or_null(t.sni());
+  line["bytes_in"] = t.bytes_client_to_upstream();
+  line["bytes_out"] = t.bytes_upstream_to_client();
+  line["duration_ms"] = static_cast<double>(t.duration_us()) / 1000.0;
+  line["decision"] = std::string(decision_name(t));
+  line["plugin"] = text_or_null(t.decided_by());
+  line["reason"] = text_or_null(t.reason());
+  return line.dump(-1, ' ', true, Json::error_handler_t::replace);
+}
+
+TEST(AccessLine, SameBytesAsTheNlohmannObjectItReplaces) {
+  std::mt19937_64 random(1795756447123);
+  const std::string alphabet =
+      "az09:/?%\"\\{}\x01\n\x7f\x80\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff";
+  const auto text = [&](std::size_t max_length) {
+    std::string out(random() % (max_length + 1), ' ');
+    for (char& c : out) {
+      c = alphabet[random() % alphabet.size()];
+    }
+    return out;
+  };
+  const std::uint32_t kinds[] = {PROXY_TRANSACTION_REQUEST, PROXY_TRANSACTION_TUNNEL,
+                                 PROXY_TRANSACTION_CONNECTION};
+  const std::uint32_t verdicts[] = {PROXY_VERDICT_ALLOW, PROXY_VERDICT_REJECT, PROXY_VERDICT_CLOSE,
+                                    PROXY_VERDICT_FAILED};
+  for (int round = 0; round < 20'000; ++round) {
+    TransactionFixture fixture;
+    fixture.kind = kinds[random() % 3];
+    fixture.verdict = verdicts[random() % 4];
+    fixture.conn_id = random() >> (random() % 64);
+    fixture.client_ip = random() % 2 == 0 ? "127.0.0.1" : "2001:db8::" + text(6);
+    fixture.client_port = static_cast<std::uint16_t>(random());
+    fixture.method = text(8);
+    fixture.host = text(20);
+    fixture.port = static_cast<std::uint16_t>(random() % 3 == 0 ? 0 : random());
+    fixture.target = text(60);
+    fixture.status = static_cast<std::uint32_t>(random() % 4 == 0 ? 0 : random() % 600);
+    fixture.sni = text(12);
+    fixture.bytes_in = random() >> (random() % 64);
+    fixture.bytes_out = random() >> (random() % 64);
+    fixture.start_unix_ms = static_cast<std::int64_t>(random() % 4'000'000'000'000ULL);
+    // Durations up to about 35 years (2^50 us): the double's shortest text and the exact
+    // milliseconds agree there.
+    fixture.duration_us = (random() >> 14U) >> (random() % 50);
+    fixture.decided_by = text(12);
+    fixture.reason = text(40);
+    const sdk::Transaction& view = fixture.view();
+    ASSERT_EQ(format_access_line(view), reference_line(view)) << "round " << round;
+  }
+}
+
+TEST(AccessLine, DurationsAreExactMilliseconds) {
+  TransactionFixture fixture;
+  const std::pair<std::uint64_t, const char*> cases[] = {
+      {0, "0.0"},
+      {1, "0.001"},
+      {10, "0.01"},
+      {100, "0.1"},
+      {999, "0.999"},
+      {1000, "1.0"},
+      {12300, "12.3"},
+      {12340, "12.34"},
+      {12345, "12.345"},
+      {60'000'000, "60000.0"},
+      {1'000'001, "1000.001"},
+      {18446744073709551615ULL, "18446744073709551.615"}};
+  for (const auto& [us, text] : cases) {
+    fixture.duration_us = us;
+    const std::string line = format_access_line(fixture.view());
+    EXPECT_NE(line.find(std::string(",\"duration_ms\":") + text + ","), std::string::npos)
+        << us << ": " << line;
+  }
+}
+
+TEST(AccessLine, AppendsAfterWhatTheBufferHolds) {
+  TransactionFixture fixture;
+  std::string buffer = "earlier line\n";
+  append_access_line(buffer, fixture.view());
+  EXPECT_EQ(buffer, "earlier line\n" + format_access_line(fixture.view()));
 }
 
 }  // namespace

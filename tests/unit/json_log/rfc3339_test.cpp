@@ -47,6 +47,17 @@ bool has_shape(std::string_view text) {
   return true;
 }
 
+TEST(Rfc3339, WritesTheSameTextIntoABuffer) {
+  for (std::int64_t ms : {std::int64_t{0}, std::int64_t{1795756447123}, std::int64_t{-1},
+                          std::numeric_limits<std::int64_t>::max()}) {
+    char text[rfc3339_ms_length + 1];
+    text[rfc3339_ms_length] = '#';
+    write_rfc3339_ms(text, ms);
+    EXPECT_EQ(std::string_view(text, rfc3339_ms_length), format_rfc3339_ms(ms));
+    EXPECT_EQ(text[rfc3339_ms_length], '#');  // nothing written past the end
+  }
+}
+
 TEST(Rfc3339, AlwaysTheSameShape) {
   for (std::int64_t ms = -86'400'000; ms < 4'000'000'000'000; ms += 97'654'321'987) {
     EXPECT_TRUE(has_shape(format_rfc3339_ms(ms))) << format_rfc3339_ms(ms);
