@@ -1,6 +1,7 @@
 #include "json_log_plugin.hpp"
 
 #include <chrono>
+#include <string>
 
 #include "access_line.hpp"
 
@@ -14,7 +15,8 @@ constexpr std::chrono::seconds report_interval(5);
 JsonLogPlugin::JsonLogPlugin(sdk::PluginContext& context)
     : context_(context),
       settings_(parse_settings(context.settings())),
-      writer_(make_sink(settings_), settings_.queue_size) {
+      writer_(make_sink(settings_), settings_.queue_size,
+              std::chrono::milliseconds(settings_.flush_interval_ms)) {
   // Last: once scheduled, a timer may run, so nothing after it may throw.
   schedule_report();
 }
@@ -25,7 +27,8 @@ JsonLogPlugin::~JsonLogPlugin() {
 }
 
 void JsonLogPlugin::on_close(const sdk::Transaction& transaction) {
-  writer_.write(format_access_line(transaction));
+  writer_.append(transaction.worker(),
+                 [&transaction](std::string& text) { append_access_line(text, transaction); });
 }
 
 void JsonLogPlugin::schedule_report() {
@@ -38,11 +41,11 @@ void JsonLogPlugin::schedule_report() {
 void JsonLogPlugin::report_losses() {
   const WriteLosses now = writer_.losses();
   if (now.dropped > reported_.dropped) {
-    context_.log().warn("dropped {} access log lines: the queue (queue_size {}) was full",
+    context_.log().warn("dropped {} access log lines: a worker's queue (queue_size {}) was full",
                         now.dropped - reported_.dropped, settings_.queue_size);
   }
   if (now.failed > reported_.failed) {
-    context_.log().warn("{} access log writes to '{}' failed; last error: {}",
+    context_.log().warn("{} access log lines could not be written to '{}'; last error: {}",
                         now.failed - reported_.failed, settings_.path, now.last_error);
   }
   reported_ = now;

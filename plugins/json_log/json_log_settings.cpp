@@ -55,10 +55,12 @@ Settings parse_settings(const nlohmann::json& settings) {
       parsed.max_files = integer_in(value, "max_files", 1, max_max_files);
     } else if (key == "queue_size") {
       parsed.queue_size = integer_in(value, "queue_size", 1, max_queue_size);
+    } else if (key == "flush_interval_ms") {
+      parsed.flush_interval_ms = integer_in(value, "flush_interval_ms", 1, max_flush_interval_ms);
     } else {
       throw SettingsError(key,
                           "unknown setting (expected one of: path, max_file_bytes, "
-                          "max_files, queue_size)");
+                          "max_files, queue_size, flush_interval_ms)");
     }
   }
   return parsed;

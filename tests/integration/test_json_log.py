@@ -356,6 +356,80 @@ class Settings(unittest.TestCase):
                 self.assertEqual(code, 2, stderr)
                 self.assertIn(f"plugins.settings.json_log.{key}", stderr)
 
+    def test_flush_interval_ms_is_checked(self):
+        for line in ("flush_interval_ms: 0", "flush_interval_ms: 10001",
+                     'flush_interval_ms: "100ms"', "flush_interval_ms: -5"):
+            with self.subTest(line=line):
+                code, _, stderr = self.check_config(f"json_log:\n  {line}\n")
+                self.assertEqual(code, 2, stderr)
+                self.assertIn("plugins.settings.json_log.flush_interval_ms", stderr)
+        code, _, stderr = self.check_config("json_log:\n  flush_interval_ms: 250\n")
+        self.assertEqual(code, 0, stderr)
+
+
+class Batching(JsonLogTestCase):
+    """Lines are written in batches: every flush_interval_ms, or sooner when a worker's
+    queue is half full; from several workers at once, none is lost or reordered."""
+
+    def keep_alive_requests(self, proxy, count, label):
+        conn = self.connect(proxy)
+        for i in range(count):
+            conn.send(request_bytes("GET", self.origin.url(f"/fixed?{label}={i}")))
+            response = conn.read_response()
+            self.assertIsNotNone(response, "proxy closed without answering")
+            self.assertEqual(response.status, 200)
+        conn.close()
+
+    def test_a_line_waits_for_the_flush_interval_then_arrives(self):
+        proxy = self.start_logging(flush_interval_ms=2000)
+        started = time.monotonic()
+        self.request_closed(proxy, self.origin.url("/fixed?late"))
+        time.sleep(0.5)
+        self.assertEqual(read_log(self.log_path), [], "written before the interval")
+        [line] = self.wait_lines(1, timeout=10)
+        self.assertGreaterEqual(time.monotonic() - started, 1.5)
+        self.assertTrue(line["target"].endswith("?late"))
+
+    def test_a_half_full_queue_is_written_before_the_interval(self):
+        proxy = self.start_logging(flush_interval_ms=10_000, queue_size=16)
+        started = time.monotonic()
+        # One keep-alive connection: one worker, whose queue of 16 is half full at 8.
+        self.keep_alive_requests(proxy, 8, "n")
+        lines = self.wait_lines(8, timeout=5)
+        self.assertLess(time.monotonic() - started, 8, "waited for the interval")
+        self.assertEqual([line["target"] for line in lines],
+                         [self.origin.url(f"/fixed?n={i}") for i in range(8)])
+
+    def test_concurrent_keep_alive_clients_lose_nothing_and_keep_each_connection_in_order(self):
+        proxy = self.start_logging(flush_interval_ms=20)
+        clients, per_client = 8, 40
+        errors = []
+
+        def client(c):
+            try:
+                self.keep_alive_requests(proxy, per_client, f"c{c}")
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual(errors, [])
+        self.assertEqual(proxy.stop(), 0, proxy.stderr)
+        lines = read_log(self.log_path)
+        self.assertEqual(len(lines), clients * per_client)
+        by_client = {}
+        for line in lines:
+            label, number = line["target"].rsplit("?", 1)[1].split("=")
+            by_client.setdefault(label, []).append((line["conn_id"], int(number)))
+        self.assertEqual(sorted(by_client), sorted(f"c{c}" for c in range(clients)))
+        for label, seen in by_client.items():
+            self.assertEqual(len({conn_id for conn_id, _ in seen}), 1, label)
+            self.assertEqual([number for _, number in seen], list(range(per_client)), label)
+        self.assertNotRegex(proxy.stderr, DROPPED)
+
 
 if __name__ == "__main__":
     unittest.main()

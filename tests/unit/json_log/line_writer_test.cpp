@@ -1,13 +1,9 @@
 #include "line_writer.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -15,19 +11,16 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
-
-#include "proxy/sdk/context.hpp"
 
 namespace proxy::plugins::json_log {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Keeps what it is given; while the gate is shut, the writer thread waits inside it, as
-// it would on a stuck disk or a full pipe.
-class GateSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Keeps what it is given, one entry per line; while the gate is shut, the writer thread
+// waits inside it, as it would on a stuck disk or a full pipe.
+class GateSink final : public LineSink {
  public:
   void shut_gate() {
     const std::lock_guard lock(gate_mutex_);
@@ -43,37 +36,51 @@ class GateSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::unique_lock lock(gate_mutex_);
     return gate_.wait_for(lock, timeout, [this] { return held_; });
   }
+  // True once `count` lines arrived.
+  bool wait_for_lines(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(gate_mutex_);
+    return gate_.wait_for(lock, timeout, [&] { return lines_.size() >= count; });
+  }
   std::vector<std::string> lines() {
     const std::lock_guard lock(gate_mutex_);
     return lines_;
   }
+  std::size_t batches() {
+    const std::lock_guard lock(gate_mutex_);
+    return batches_;
+  }
 
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
+  std::size_t write(std::string_view batch, std::string&) override {
     std::unique_lock lock(gate_mutex_);
     held_ = true;
     gate_.notify_all();
     gate_.wait(lock, [this] { return open_; });
-    lines_.emplace_back(formatted.data(), formatted.size());
+    ++batches_;
+    while (!batch.empty()) {
+      const std::size_t end = batch.find('\n');
+      const std::size_t length = end == std::string_view::npos ? batch.size() : end + 1;
+      lines_.emplace_back(batch.substr(0, length));
+      batch.remove_prefix(length);
+    }
+    gate_.notify_all();
+    return 0;
   }
-  void flush_() override {}
 
  private:
   std::mutex gate_mutex_;
   std::condition_variable gate_;
   bool open_ = true;
   bool held_ = false;
+  std::size_t batches_ = 0;
   std::vector<std::string> lines_;
 };
 
-class FailingSink final : public spdlog::sinks::base_sink<std::mutex> {
- protected:
-  void sink_it_(const spdlog::details::log_msg&) override {
-    throw spdlog::spdlog_ex("disk on fire");
+class FailingSink final : public LineSink {
+ public:
+  std::size_t write(std::string_view batch, std::string& error) override {
+    error = "disk on fire";
+    return static_cast<std::size_t>(std::count(batch.begin(), batch.end(), '\n'));
   }
-  void flush_() override {}
 };
 
 std::string numbered(int i) {
@@ -91,7 +98,7 @@ TEST(LineWriter, WritesEachLineWithANewlineInOrder) {
   const std::vector<std::string> lines = sink->lines();
   ASSERT_EQ(lines.size(), 10U);
   for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(lines[i], numbered(i) + "\n");  // the pattern is the bare line
+    EXPECT_EQ(lines[i], numbered(i) + "\n");  // the bare line
   }
 }
 
@@ -102,6 +109,34 @@ TEST(LineWriter, LinesAreWrittenVerbatimWithoutFormatting) {
     writer.write(R"({"target":"/{}{:x}%v"})");
   }
   EXPECT_EQ(sink->lines(), std::vector<std::string>{"{\"target\":\"/{}{:x}%v\"}\n"});
+}
+
+TEST(LineWriter, AppendWritesTheFormattedLineIntoTheBuffer) {
+  auto sink = std::make_shared<GateSink>();
+  {
+    LineWriter writer(sink, 8);
+    writer.append(3, [](std::string& text) {
+      text += "{\"a\":";
+      text += "1}";
+    });
+  }
+  EXPECT_EQ(sink->lines(), std::vector<std::string>{"{\"a\":1}\n"});
+}
+
+TEST(LineWriter, AFormatThatThrowsLeavesNoPartialLine) {
+  auto sink = std::make_shared<GateSink>();
+  {
+    LineWriter writer(sink, 8);
+    writer.write("before");
+    EXPECT_THROW(writer.append(0,
+                               [](std::string& text) {
+                                 text += "half a li";
+                                 throw std::runtime_error("formatting failed");
+                               }),
+                 std::runtime_error);
+    writer.write("after");
+  }
+  EXPECT_EQ(sink->lines(), (std::vector<std::string>{"before\n", "after\n"}));
 }
 
 TEST(LineWriter, CloseWritesEveryQueuedLine) {
@@ -144,6 +179,94 @@ TEST(LineWriter, AFullQueueDropsTheOldestAndNeverBlocks) {
                                                      "line 99\n", "line 100\n"}));
 }
 
+TEST(LineWriter, EachWorkerHasAQueueOfItsOwn) {
+  auto sink = std::make_shared<GateSink>();
+  sink->shut_gate();
+  LineWriter writer(sink, 4);
+  writer.write("held", 0);
+  ASSERT_TRUE(sink->wait_until_held(5s));
+  for (int i = 0; i < 6; ++i) {
+    writer.write("zero " + std::to_string(i), 0);
+    writer.write("one " + std::to_string(i), 1);
+  }
+  EXPECT_EQ(writer.losses().dropped, 4U);  // two from each worker's four slots
+  sink->open_gate();
+  writer.close();
+  EXPECT_EQ(sink->lines(),
+            (std::vector<std::string>{"held\n", "zero 2\n", "one 2\n", "zero 3\n", "one 3\n",
+                                      "zero 4\n", "one 4\n", "zero 5\n", "one 5\n"}));
+}
+
+TEST(LineWriter, LinesFromManyThreadsKeepTheOrderTheyWereAppendedIn) {
+  auto sink = std::make_shared<GateSink>();
+  constexpr int threads = 4;
+  constexpr int per_thread = 5000;
+  {
+    LineWriter writer(sink, 1U << 16U, 5ms);
+    // One shared counter, taken under a mutex together with the append: the order the
+    // lines must come out in, whatever worker each one used.
+    std::mutex order_mutex;
+    int next = 0;
+    std::vector<std::thread> appenders;
+    for (int t = 0; t < threads; ++t) {
+      appenders.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          if (i % 100 == 0) {
+            std::this_thread::sleep_for(2ms);  // spread the lines over many batches
+          }
+          const std::lock_guard lock(order_mutex);
+          writer.write(numbered(next++), static_cast<std::uint32_t>(t));
+        }
+      });
+    }
+    for (auto& appender : appenders) {
+      appender.join();
+    }
+  }
+  const std::vector<std::string> lines = sink->lines();
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(threads * per_thread));
+  for (int i = 0; i < threads * per_thread; ++i) {
+    ASSERT_EQ(lines[static_cast<std::size_t>(i)], numbered(i) + "\n") << "at " << i;
+  }
+  EXPECT_GT(sink->batches(), 1U);
+}
+
+TEST(LineWriter, WorkersBeyondTheBufferCountShareOne) {
+  auto sink = std::make_shared<GateSink>();
+  {
+    LineWriter writer(sink, 8);
+    writer.write("a", 5);
+    writer.write("b", 5 + LineWriter::max_buffers);
+    writer.write("c", 0xffffffffU);
+  }
+  EXPECT_EQ(sink->lines(), (std::vector<std::string>{"a\n", "b\n", "c\n"}));
+}
+
+TEST(LineWriter, ALineWaitsForTheFlushInterval) {
+  auto sink = std::make_shared<GateSink>();
+  LineWriter writer(sink, 1000, 400ms);
+  const auto started = std::chrono::steady_clock::now();
+  writer.write("first");
+  EXPECT_FALSE(sink->wait_for_lines(1, 150ms)) << "written before the interval";
+  ASSERT_TRUE(sink->wait_for_lines(1, 5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
+  writer.write("second");  // the writer is idle again: the line still arrives
+  EXPECT_TRUE(sink->wait_for_lines(2, 5s));
+}
+
+TEST(LineWriter, AHalfFullQueueIsWrittenWithoutWaitingForTheInterval) {
+  auto sink = std::make_shared<GateSink>();
+  LineWriter writer(sink, 8, 10s);
+  for (int i = 0; i < 3; ++i) {
+    writer.write(numbered(i));
+  }
+  EXPECT_FALSE(sink->wait_for_lines(1, 200ms));
+  writer.write(numbered(3));  // four of eight: half full
+  ASSERT_TRUE(sink->wait_for_lines(4, 5s));
+  EXPECT_EQ(sink->batches(), 1U);  // one batch for the four, not one write per line
+  EXPECT_EQ(writer.losses().dropped, 0U);
+}
+
 TEST(LineWriter, SinkFailuresAreCountedWithTheLastError) {
   LineWriter writer(std::make_shared<FailingSink>(), 8);
   writer.write("a");
@@ -157,120 +280,6 @@ TEST(LineWriter, SinkFailuresAreCountedWithTheLastError) {
 TEST(LineWriter, IsNotRegisteredGlobally) {
   LineWriter writer(std::make_shared<GateSink>(), 8);
   EXPECT_EQ(spdlog::get("json_log"), nullptr);
-}
-
-class FileSinkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = std::filesystem::temp_directory_path() /
-           ("proxy_json_log_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  static std::vector<std::string> read_lines(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) {
-      lines.push_back(line);
-    }
-    return lines;
-  }
-
-  std::filesystem::path dir_;
-};
-
-TEST_F(FileSinkTest, EachLineReachesTheFileWithoutWaitingForClose) {
-  Settings settings;
-  settings.path = (dir_ / "access.log").string();
-  LineWriter writer(make_sink(settings), 16);
-  writer.write("first");
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (read_lines(settings.path).empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_EQ(read_lines(settings.path), std::vector<std::string>{"first"});
-}
-
-TEST_F(FileSinkTest, RotatesAtTheSizeAndKeepsMaxFilesFiles) {
-  Settings settings;
-  settings.path = (dir_ / "access.log").string();
-  settings.max_file_bytes = 1024;
-  settings.max_files = 3;
-  const std::string padding(90, 'x');
-  {
-    LineWriter writer(make_sink(settings), 1000);
-    for (int i = 0; i < 100; ++i) {
-      writer.write(padding + " " + std::to_string(1000 + i));  // 96 bytes with the newline
-    }
-  }
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-    names.push_back(entry.path().filename().string());
-    EXPECT_LE(entry.file_size(), 1024U) << entry.path();
-  }
-  std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"access.1.log", "access.2.log", "access.log"}));
-  // Oldest file first: together they hold the newest lines, contiguous, in order.
-  std::vector<std::string> kept;
-  for (const char* name : {"access.2.log", "access.1.log", "access.log"}) {
-    const auto lines = read_lines(dir_ / name);
-    EXPECT_FALSE(lines.empty()) << name;
-    kept.insert(kept.end(), lines.begin(), lines.end());
-  }
-  ASSERT_FALSE(kept.empty());
-  EXPECT_EQ(kept.back(), padding + " 1099");
-  for (std::size_t i = 1; i < kept.size(); ++i) {
-    EXPECT_EQ(std::stoi(kept[i].substr(91)), std::stoi(kept[i - 1].substr(91)) + 1);
-  }
-  EXPECT_EQ(kept.size(), 30U);  // 10 lines of 96 bytes fit in 1024, three files
-}
-
-TEST_F(FileSinkTest, OneFileMeansTruncateWhenFull) {
-  Settings settings;
-  settings.path = (dir_ / "only.log").string();
-  settings.max_file_bytes = 1024;
-  settings.max_files = 1;
-  {
-    LineWriter writer(make_sink(settings), 1000);
-    for (int i = 0; i < 25; ++i) {
-      writer.write(std::string(90, 'y') + " " + std::to_string(1000 + i));
-    }
-  }
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_),
-                          std::filesystem::directory_iterator()),
-            1);
-  const auto lines = read_lines(dir_ / "only.log");
-  ASSERT_EQ(lines.size(), 5U);  // lines 20..24 after the second truncation
-  EXPECT_EQ(lines.front().substr(91), "1020");
-}
-
-TEST_F(FileSinkTest, AppendsToAnExistingFile) {
-  Settings settings;
-  settings.path = (dir_ / "access.log").string();
-  std::ofstream(settings.path) << "earlier\n";
-  {
-    LineWriter writer(make_sink(settings), 8);
-    writer.write("later");
-  }
-  EXPECT_EQ(read_lines(settings.path), (std::vector<std::string>{"earlier", "later"}));
-}
-
-TEST_F(FileSinkTest, AnUnopenablePathIsASettingsErrorNamingPath) {
-  Settings settings;
-  settings.path = dir_.string();  // a folder
-  try {
-    make_sink(settings);
-    FAIL() << "a folder was opened as a log file";
-  } catch (const sdk::SettingsError& e) {
-    EXPECT_EQ(e.key(), "path");
-    EXPECT_NE(std::string(e.what()).find(settings.path), std::string::npos) << e.what();
-  }
 }
 
 }  // namespace
