@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -9,6 +10,9 @@
 
 int main(int argc, char** argv) {
   using namespace proxy::app;
+  // A write to a closed pipe (stdout or stderr of a supervisor that went away) must be an
+  // error for the writer, not the end of the process. Sockets send with MSG_NOSIGNAL.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     CliOptions options;
