@@ -41,7 +41,7 @@ class DestinationPolicy {
  public:
   DestinationPolicy(const config::UpstreamConfig& upstream, const LocalAddresses& local);
 
-  void set_self(SelfEndpoint self) { self_ = self; }  // once the listener is bound
+  void set_self(const SelfEndpoint& self) { self_ = self; }  // once the listener is bound
   const SelfEndpoint& self() const { return self_; }
 
   DestinationVerdict check(const asio::ip::address& client, const tcp::endpoint& target) const;

@@ -15,7 +15,6 @@ namespace proxy::core {
 namespace {
 
 using session_support::Clock;
-using session_support::no_deadline;
 using session_support::parse_options;
 
 std::int64_t unix_ms() {

@@ -13,7 +13,7 @@ using session_support::no_deadline;
 
 // The largest ClientHello the tunnel peeks at (several TLS records; post-quantum key
 // shares make them larger than one 16 KiB record).
-constexpr std::size_t max_client_hello_bytes = 64 * 1024;
+constexpr std::size_t max_client_hello_bytes = std::size_t{64} * 1024;
 
 }  // namespace
 

@@ -35,7 +35,13 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
   });
   struct CancelTimer {
     Attempt& attempt;
-    ~CancelTimer() { attempt.timer.cancel(); }
+    ~CancelTimer() {
+      try {
+        attempt.timer.cancel();
+      } catch (...) {
+        // Nothing to undo: the timer's handler only ever closes this attempt's socket.
+      }
+    }
   } cancel_timer{*attempt};
 
   UpstreamConnection result;

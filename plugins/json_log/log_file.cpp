@@ -56,8 +56,14 @@ std::size_t fitting_prefix(std::string_view lines, std::uint64_t room, bool at_l
   return end;
 }
 
+// strerror(3) may share one buffer between threads; the standard library's message
+// does not.
+std::string error_text(int error) {
+  return std::generic_category().message(error);
+}
+
 std::string describe(const std::string& what, const std::string& path, int error) {
-  return what + " '" + path + "': " + std::strerror(error);
+  return what + " '" + path + "': " + error_text(error);
 }
 
 }  // namespace
@@ -178,7 +184,7 @@ std::size_t StdoutSink::write(std::string_view lines, std::string& error) {
   if (result.error == 0) {
     return 0;
   }
-  error = std::string("cannot write to stdout: ") + std::strerror(result.error);
+  error = "cannot write to stdout: " + error_text(result.error);
   return count_lines(lines.substr(result.written));
 }
 
