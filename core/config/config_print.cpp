@@ -19,11 +19,29 @@ bool is_yaml11_bool(std::string text) {
          text == "n";
 }
 
+// A plain scalar cannot carry control characters (a lone '\r' is a line break to some
+// readers and text to others) or whitespace at either end (a reader strips it); double
+// quotes escape both.
+bool needs_escapes(const std::string& text) {
+  if (text.empty() || text.front() == ' ' || text.back() == ' ') {
+    return true;
+  }
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Quotes strings that would otherwise read back as numbers, booleans or null, so the
-// output loads again to the same values, also under YAML 1.1 readers; and strings with a
-// ':' ("::1/128"), which some readers reject unquoted inside [ ].
+// output loads again to the same values, also under YAML 1.1 readers; strings with a
+// ':' ("::1/128"), which some readers reject unquoted inside [ ]; and those that need
+// escapes.
 void emit_string(YAML::Emitter& out, const std::string& text) {
-  if (plain_scalar_is_typed(text) || is_yaml11_bool(text) || text.find(':') != std::string::npos) {
+  if (plain_scalar_is_typed(text) || is_yaml11_bool(text) || text.find(':') != std::string::npos ||
+      needs_escapes(text)) {
     out << YAML::DoubleQuoted << text;
   } else {
     out << text;
