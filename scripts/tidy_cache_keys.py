@@ -24,9 +24,13 @@ def object_of(entry):
 
 
 def read_deps(build_dir, objects):
-    """{object: [header paths, absolute]} for the objects whose deps ninja holds as VALID."""
-    out = subprocess.run(["ninja", "-C", build_dir, "-t", "deps", *objects], check=True,
-                         capture_output=True, text=True).stdout
+    """{object: [header paths]} for the objects whose deps ninja holds as VALID; empty
+    when the build folder is not a Ninja one (then nothing is cached)."""
+    try:
+        out = subprocess.run(["ninja", "-C", build_dir, "-t", "deps", *objects], check=True,
+                             capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
     deps, current = {}, None
     for line in out.splitlines():
         if not line.strip():
