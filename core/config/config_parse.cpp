@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 
+#include "config/dns_server.hpp"
 #include "config/yaml_json.hpp"
 #include "plugin_host/plugin_search.hpp"
 
@@ -205,11 +206,58 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
   }
 }
 
+void parse_dns(const YamlNode* map, const std::string& path, DnsConfig& dns) {
+  if (map == nullptr) {
+    return;
+  }
+  check_keys(*map, path, {"servers", "timeout", "cache_entries", "min_ttl", "max_ttl"});
+  if (const YamlNode* node = value_of(map, "servers")) {
+    const std::string where = child(path, "servers");
+    const std::string expected =
+        "a name server address with an optional port (192.0.2.1, 192.0.2.1:5353, 2001:db8::1 "
+        "or [2001:db8::1]:5353)";
+    const auto& items = read_list(*node, where, "a list of name server addresses");
+    dns.servers.clear();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string item_path = index_path(where, i);
+      auto server = parse_dns_server(read_string(items[i], item_path, expected));
+      if (!server) {
+        fail(items[i], item_path, expected);
+      }
+      dns.servers.push_back(std::move(*server));
+    }
+  }
+  if (const YamlNode* node = value_of(map, "timeout")) {
+    dns.timeout = read_seconds(*node, child(path, "timeout"), false, 300);
+  }
+  if (const YamlNode* node = value_of(map, "cache_entries")) {
+    dns.cache_entries = read_integer(*node, child(path, "cache_entries"), 0, 10000000);
+  }
+  // DNS TTLs are whole seconds; a week is longer than any resolver keeps an answer.
+  constexpr std::uint64_t kMaxTtl = 604800;
+  if (const YamlNode* node = value_of(map, "min_ttl")) {
+    dns.min_ttl = std::chrono::seconds(read_integer(*node, child(path, "min_ttl"), 0, kMaxTtl));
+  }
+  if (const YamlNode* node = value_of(map, "max_ttl")) {
+    dns.max_ttl = std::chrono::seconds(read_integer(*node, child(path, "max_ttl"), 0, kMaxTtl));
+  }
+  if (dns.min_ttl > dns.max_ttl) {
+    const YamlEntry* entry = find_entry(*map, "min_ttl");
+    if (entry == nullptr) {
+      entry = find_entry(*map, "max_ttl");
+    }
+    throw ConfigError(entry->value.file, child(path, entry->key), entry->value.line,
+                      "expected min_ttl (" + std::to_string(dns.min_ttl.count()) +
+                          ") to be at most max_ttl (" + std::to_string(dns.max_ttl.count()) + ")");
+  }
+}
+
 void parse_upstream(const YamlNode* map, const std::string& path, UpstreamConfig& upstream) {
   if (map == nullptr) {
     return;
   }
-  check_keys(*map, path, {"deny_networks", "local_destinations"});
+  check_keys(*map, path, {"deny_networks", "local_destinations", "dns"});
+  parse_dns(section(*map, path, "dns"), child(path, "dns"), upstream.dns);
   if (const YamlNode* node = value_of(map, "deny_networks")) {
     upstream.deny_networks = read_networks(*node, child(path, "deny_networks"));
   }

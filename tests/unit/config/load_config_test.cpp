@@ -31,6 +31,11 @@ TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   }
   EXPECT_EQ(config.upstream.local_destinations, proxy::config::LocalDestinations::loopback_clients);
   EXPECT_EQ(config.server.ipv6_client_prefix, 64U);
+  EXPECT_TRUE(config.upstream.dns.servers.empty());  // /etc/resolv.conf
+  EXPECT_EQ(config.upstream.dns.timeout, 5s);
+  EXPECT_EQ(config.upstream.dns.cache_entries, 10000U);
+  EXPECT_EQ(config.upstream.dns.min_ttl, 5s);
+  EXPECT_EQ(config.upstream.dns.max_ttl, 300s);
 }
 
 TEST_F(LoadConfig, CommentsOnlyAndEmptySectionsGiveDefaults) {
