@@ -18,6 +18,11 @@ struct CoreCounters {
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> tunnels_active{0};
+  // Upstream name lookups (core/dns); see proxy_host_stats.
+  std::atomic<std::uint64_t> dns_lookups_ok{0};
+  std::atomic<std::uint64_t> dns_lookups_failed{0};
+  std::atomic<std::uint64_t> dns_lookups_timed_out{0};
+  std::atomic<std::uint64_t> dns_cache_hits{0};
 
   // Fills as much of `out` as its size covers.
   void fill(proxy_host_stats& out) const;

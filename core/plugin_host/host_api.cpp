@@ -163,6 +163,12 @@ void CoreCounters::fill(proxy_host_stats& out) const {
   if (PROXY_ABI_HAS(&out, proxy_host_stats, tunnels_active)) {
     out.tunnels_active = tunnels_active.load(relaxed);
   }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, dns_cache_hits)) {
+    out.dns_lookups_ok = dns_lookups_ok.load(relaxed);
+    out.dns_lookups_failed = dns_lookups_failed.load(relaxed);
+    out.dns_lookups_timed_out = dns_lookups_timed_out.load(relaxed);
+    out.dns_cache_hits = dns_cache_hits.load(relaxed);
+  }
 }
 
 proxy_log_level current_log_level() {

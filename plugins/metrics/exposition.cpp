@@ -51,6 +51,16 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
   out.family("proxy_tunnels_active", "gauge", "CONNECT tunnels open now.");
   out.sample("proxy_tunnels_active", {}, host.tunnels_active);
 
+  out.family("proxy_dns_lookups_total", "counter",
+             "Upstream host name lookups sent to the name servers, by result (concurrent "
+             "requests for one name share one lookup; cache hits are not lookups).");
+  out.sample("proxy_dns_lookups_total", {{"result", "ok"}}, host.dns_lookups_ok);
+  out.sample("proxy_dns_lookups_total", {{"result", "failed"}}, host.dns_lookups_failed);
+  out.sample("proxy_dns_lookups_total", {{"result", "timeout"}}, host.dns_lookups_timed_out);
+  out.family("proxy_dns_cache_hits_total", "counter",
+             "Upstream host names answered from the DNS cache.");
+  out.sample("proxy_dns_cache_hits_total", {}, host.dns_cache_hits);
+
   out.family("proxy_requests_total", "counter",
              "Proxied requests and CONNECT tunnels, counted when they end, by method "
              "(unknown methods as OTHER).");

@@ -80,6 +80,8 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_request_duration_seconds", "histogram"},
       {"proxy_tunnel_duration_seconds", "histogram"},
       {"proxy_build_info", "gauge"},
+      {"proxy_dns_lookups_total", "counter"},
+      {"proxy_dns_cache_hits_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -97,12 +99,20 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   host.connections_total = 17;
   host.connections_refused = 2;
   host.tunnels_active = 1;
+  host.dns_lookups_ok = 11;
+  host.dns_lookups_failed = 4;
+  host.dns_lookups_timed_out = 5;
+  host.dns_cache_hits = 12;
   const std::string page = render_exposition(snapshot_with(1, 1), HistogramBounds({1}),
                                              HistogramBounds({1}), host, "1.2.3");
   EXPECT_NE(page.find("\nproxy_connections_active 3\n"), std::string::npos) << page;
   EXPECT_NE(page.find("\nproxy_connections_total 17\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_connections_refused_total 2\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_tunnels_active 1\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"ok\"} 11\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"failed\"} 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"timeout\"} 5\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_cache_hits_total 12\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
 }
 

@@ -199,6 +199,12 @@ typedef struct proxy_host_stats {
   uint64_t connections_total;   /* admitted since start */
   uint64_t connections_refused; /* closed at once: server.max_connections(_per_ip) */
   uint64_t tunnels_active;      /* CONNECT tunnels established and not yet closed */
+  /* since 1.2: upstream host name lookups. A lookup is one question to the name servers
+   * (concurrent requests for one name share it); an answer from the cache asks none. */
+  uint64_t dns_lookups_ok;        /* answered with at least one address */
+  uint64_t dns_lookups_failed;    /* no such name, no address, or the servers failed */
+  uint64_t dns_lookups_timed_out; /* no answer within upstream.dns.timeout */
+  uint64_t dns_cache_hits;        /* requests answered from the cache */
 } proxy_host_stats;
 
 /* Callbacks the host gives a plugin at creation. `host` is the first argument of the

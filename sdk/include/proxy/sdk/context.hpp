@@ -39,6 +39,10 @@ struct HostStats {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t tunnels_active = 0;
+  std::uint64_t dns_lookups_ok = 0;  // 0 on a host older than ABI 1.2, as the rest below
+  std::uint64_t dns_lookups_failed = 0;
+  std::uint64_t dns_lookups_timed_out = 0;
+  std::uint64_t dns_cache_hits = 0;
 };
 
 struct AdminRequest {
@@ -120,6 +124,10 @@ class PluginContext {
     stats.connections_total = raw.connections_total;
     stats.connections_refused = raw.connections_refused;
     stats.tunnels_active = raw.tunnels_active;
+    stats.dns_lookups_ok = raw.dns_lookups_ok;
+    stats.dns_lookups_failed = raw.dns_lookups_failed;
+    stats.dns_lookups_timed_out = raw.dns_lookups_timed_out;
+    stats.dns_cache_hits = raw.dns_cache_hits;
     return stats;
   }
 
