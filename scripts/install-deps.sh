@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libc-ares-dev  # upstream name resolution (core/dns)
   libgtest-dev googletest
   clang-format clang-tidy
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, and llvm-symbolizer for its stacks
