@@ -3,15 +3,16 @@
 #include <memory>
 #include <vector>
 
+#include "dns/ip_literal.hpp"
+#include "dns/resolver_service.hpp"
+
 namespace proxy::core {
 namespace {
 
 // Shared with the timeout handler, which may run after the coroutine has returned.
 struct Attempt {
-  explicit Attempt(const asio::any_io_executor& executor)
-      : resolver(executor), socket(executor), timer(executor) {}
+  explicit Attempt(const asio::any_io_executor& executor) : socket(executor), timer(executor) {}
 
-  tcp::resolver resolver;
   tcp::socket socket;
   asio::steady_timer timer;
   bool expired = false;
@@ -23,12 +24,14 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
                                                      std::chrono::milliseconds timeout,
                                                      const DestinationPolicy& policy,
                                                      const asio::ip::address& client) {
-  auto attempt = std::make_shared<Attempt>(co_await asio::this_coro::executor);
-  attempt->timer.expires_after(timeout);
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto attempt = std::make_shared<Attempt>(executor);
+  // The lookup's wait ends at this same moment: DNS counts against timeouts.connect too.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  attempt->timer.expires_at(deadline);
   attempt->timer.async_wait([attempt](const boost::system::error_code& ec) {
     if (!ec) {
       attempt->expired = true;
-      attempt->resolver.cancel();
       boost::system::error_code ignored;
       attempt->socket.close(ignored);
     }
@@ -47,24 +50,25 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
   UpstreamConnection result;
   boost::system::error_code ec;
   std::vector<tcp::endpoint> endpoints;
-  // An address literal needs no resolver: Asio's runs getaddrinfo on a thread of its own,
-  // a thread hop per connection for nothing.
-  const asio::ip::address literal = asio::ip::make_address(host, ec);
-  if (!ec) {
-    endpoints.emplace_back(literal, port);
+  // An address literal needs no lookup.
+  if (const auto literal = dns::parse_ip_literal(host)) {
+    endpoints.emplace_back(*literal, port);
   } else {
-    ec.clear();
-    const auto resolved = co_await attempt->resolver.async_resolve(
-        host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
-    if (attempt->expired) {
-      co_return UpstreamConnection{std::nullopt, 504, "upstream name resolution timed out"};
-    }
-    if (ec) {
+    dns::Resolver* resolver = dns::find_resolver(executor);
+    if (resolver == nullptr) {
       co_return UpstreamConnection{std::nullopt, 502,
-                                   "cannot resolve " + host + ": " + ec.message()};
+                                   "cannot resolve " + host + ": no resolver on this thread"};
     }
-    for (const auto& entry : resolved) {
-      endpoints.push_back(entry.endpoint());
+    const dns::DnsAnswer answer = co_await resolver->resolve(host, deadline);
+    if (attempt->expired || answer.status == dns::LookupStatus::timed_out) {
+      co_return UpstreamConnection{std::nullopt, 504, "name resolution timed out"};
+    }
+    if (answer.status != dns::LookupStatus::ok) {
+      co_return UpstreamConnection{std::nullopt, 502,
+                                   "cannot resolve " + host + ": " + answer.error};
+    }
+    for (const asio::ip::address& address : *answer.addresses) {
+      endpoints.emplace_back(address, port);
     }
   }
   bool any_allowed = false;

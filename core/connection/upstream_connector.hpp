@@ -16,10 +16,11 @@ struct UpstreamConnection {
   std::string reason;
 };
 
-// Resolves `host` (asynchronously: Asio's resolver never blocks an io thread), judges
-// every address with `policy` for `client` (a loop is refused with 508, a denied or
-// local address is skipped: 403 when none is left), and connects to the remaining
-// addresses in order, all within `timeout`.
+// Resolves `host` with the calling worker's dns::Resolver unless it is an address literal
+// (502 when the name has no address, 504 when the lookup times out), judges every address
+// with `policy` for `client` (a loop is refused with 508, a denied or local address is
+// skipped: 403 when none is left), and connects to the remaining addresses in order
+// (IPv6 and IPv4 interleaved), all within `timeout`.
 asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
                                                      std::chrono::milliseconds timeout,
                                                      const DestinationPolicy& policy,

@@ -358,6 +358,8 @@ class ForwardProxyTestCase(ProxyTestCase):
 
 
 def _yaml(value):
+    if isinstance(value, dict):
+        return json.dumps(value)  # a nested section (upstream.dns) in flow style
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return str(value)
