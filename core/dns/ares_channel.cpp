@@ -90,7 +90,11 @@ void AresChannel::lookup(const std::string& name, ares_addrinfo_callback callbac
 }
 
 void AresChannel::on_socket_state(void* data, ares_socket_t fd, int readable, int writable) {
-  static_cast<AresChannel*>(data)->update_watch(fd, readable != 0, writable != 0);
+  try {
+    static_cast<AresChannel*>(data)->update_watch(fd, readable != 0, writable != 0);
+  } catch (...) {
+    // Out of memory: nothing may unwind through c-ares; the lookup times out instead.
+  }
 }
 
 void AresChannel::update_watch(ares_socket_t fd, bool readable, bool writable) {

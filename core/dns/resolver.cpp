@@ -133,7 +133,12 @@ void Resolver::join_or_start(const std::string& key, const std::shared_ptr<Waite
 void Resolver::on_answer(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
   const std::unique_ptr<std::shared_ptr<Query>> query(static_cast<std::shared_ptr<Query>*>(arg));
   const std::unique_ptr<ares_addrinfo, AddrinfoFree> owned(result);
-  (*query)->owner.complete(**query, status, result);
+  try {
+    (*query)->owner.complete(**query, status, result);
+  } catch (...) {
+    // Out of memory, or a timer that cannot be cancelled: nothing may unwind through
+    // c-ares. The waiters then end at their own deadlines.
+  }
 }
 
 void Resolver::complete(Query& query, int status, const ares_addrinfo* result) {
