@@ -14,7 +14,8 @@ namespace proxy::core::dns {
 // context: the connector needs nothing passed down to it to resolve a name.
 class ResolverService : public asio::execution_context::service {
  public:
-  inline static asio::execution_context::id id;
+  // Asio finds a service by this member; its constructor is empty and cannot throw.
+  inline static asio::execution_context::id id;  // NOLINT(cert-err58-cpp)
 
   explicit ResolverService(asio::execution_context& context);
   ~ResolverService() override;
