@@ -124,7 +124,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                           proxy_direction direction, std::uint64_t limit);
   // Reads client bytes into `peeked` until they hold a whole ClientHello, or show they
   // are not one, or the peek times out.
-  asio::awaitable<void> peek_client_hello(std::string& peeked, host::ClientHelloData& hello);
+  asio::awaitable<void> peek_client_hello(std::string& peeked,
+                                          std::optional<tls::ClientHelloInfo>& hello);
 
   // `retry_after_seconds` sets Retry-After on a 429 or 503 (a 429 always has one).
   // A summary for on_close when no request began: a connection closed at accept, or a

@@ -18,22 +18,17 @@ constexpr std::size_t max_client_hello_bytes = std::size_t{64} * 1024;
 }  // namespace
 
 asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
-                                                 host::ClientHelloData& hello) {
+                                                 std::optional<tls::ClientHelloInfo>& hello) {
   // Clients of server-first protocols send nothing: give up after the peek timeout, the
   // longest any on_sni plugin asked for, else timeouts.header_read.
   const auto asked = context_.registry.sni_peek_timeout();
   arm(asked.count() > 0 ? asked : context_.config.timeouts.header_read);
   for (;;) {
-    const auto result = tls::parse_client_hello(
+    auto result = tls::parse_client_hello(
         std::span(reinterpret_cast<const std::uint8_t*>(peeked.data()), peeked.size()),
         max_client_hello_bytes);
     if (result.status == tls::PeekStatus::client_hello) {
-      hello.is_tls = true;
-      hello.sni = result.hello.sni;
-      hello.alpn = result.hello.alpn;
-      hello.legacy_version = result.hello.legacy_version;
-      hello.highest_version = result.hello.highest_version;
-      hello.has_ech = result.hello.has_ech;
+      hello = std::move(result.hello);
       break;
     }
     if (result.status != tls::PeekStatus::need_more) {
@@ -120,10 +115,12 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
   std::string peeked = std::move(client_buffer_);
   client_buffer_.clear();
   if (!context_.registry.with_hook(host::HookPoint::sni).empty()) {
-    host::ClientHelloData hello;
+    std::optional<tls::ClientHelloInfo> hello;
     co_await peek_client_hello(peeked, hello);
-    transaction_->sni = hello.sni;
-    const host::ClientHelloView hello_view(hello);
+    if (hello) {
+      transaction_->sni = hello->sni;
+    }
+    const host::ClientHelloView hello_view(hello ? &*hello : nullptr);
     host::RequestView request_view(request, false);
     const host::HookDecision decision =
         co_await decide(host::DecidingHook::sni,

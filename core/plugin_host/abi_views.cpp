@@ -53,19 +53,23 @@ const proxy_response* ResponseView::refresh() {
   return &abi_;
 }
 
-ClientHelloView::ClientHelloView(const ClientHelloData& data) {
-  alpn_.reserve(data.alpn.size());
-  for (const auto& protocol : data.alpn) {
+ClientHelloView::ClientHelloView(const tls::ClientHelloInfo* hello) {
+  abi_.size = sizeof(abi_);
+  abi_.sni = abi_str(std::string_view(""));  // an empty name, never a null pointer
+  if (hello == nullptr) {
+    return;
+  }
+  alpn_.reserve(hello->alpn.size());
+  for (const auto& protocol : hello->alpn) {
     alpn_.push_back(abi_str(protocol));
   }
-  abi_.size = sizeof(abi_);
-  abi_.is_tls = data.is_tls ? 1 : 0;
-  abi_.sni = abi_str(data.sni);
+  abi_.is_tls = 1;
+  abi_.sni = abi_str(hello->sni);
   abi_.alpn = alpn_.data();
   abi_.alpn_count = alpn_.size();
-  abi_.legacy_version = data.legacy_version;
-  abi_.highest_version = data.highest_version;
-  abi_.has_ech = data.has_ech ? 1 : 0;
+  abi_.legacy_version = hello->legacy_version;
+  abi_.highest_version = hello->highest_version;
+  abi_.has_ech = hello->has_ech ? 1 : 0;
 }
 
 proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_info& conn) {

@@ -7,6 +7,7 @@
 
 #include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
+#include "tls/client_hello_parser.hpp"
 
 // The C structs hooks receive, built from the core's own data. Each view borrows the
 // data it was built from: keep the data alive, and unchanged except through the view's
@@ -82,18 +83,11 @@ class ResponseView {
   proxy_response abi_{};
 };
 
-struct ClientHelloData {
-  bool is_tls = false;
-  std::string sni;
-  std::vector<std::string> alpn;
-  std::uint16_t legacy_version = 0;
-  std::uint16_t highest_version = 0;
-  bool has_ech = false;
-};
-
+// The ClientHello as on_sni sees it: the TLS peek's own result, or none when the client
+// did not send one (is_tls = 0). Borrows `hello`: keep it alive.
 class ClientHelloView {
  public:
-  explicit ClientHelloView(const ClientHelloData& data);
+  explicit ClientHelloView(const tls::ClientHelloInfo* hello);
   ClientHelloView(const ClientHelloView&) = delete;
   ClientHelloView& operator=(const ClientHelloView&) = delete;
 
