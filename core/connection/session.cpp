@@ -14,7 +14,6 @@
 namespace proxy::core {
 namespace {
 
-using session_support::Clock;
 using session_support::parse_options;
 
 std::int64_t unix_ms() {
@@ -35,8 +34,8 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
                  std::uint32_t worker)
     : context_(context), tracker_(tracker), client_(std::move(client)) {
   boost::system::error_code ec;
-  const auto remote = client_.remote_endpoint(ec);
-  const auto local = client_.local_endpoint(ec);
+  const auto remote = client_.socket().remote_endpoint(ec);
+  const auto local = client_.socket().local_endpoint(ec);
   conn_.id = context_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
   client_address_ = remote.address();
   conn_.client_ip = client_address_.to_string();
@@ -46,10 +45,7 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
   conn_.local_port = local.port();
   conn_.worker = worker;
   conn_info_ = host::abi_conn_info(conn_);
-  client_.set_option(tcp::no_delay(true), ec);
-  // Once for the socket's life: reads are made after readiness, never blocking, and
-  // Asio then needs no FIONBIO of its own at the first asynchronous operation.
-  client_.non_blocking(true, ec);
+  client_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 Session::~Session() {
@@ -70,10 +66,10 @@ void Session::start() {
   auto& counters = context_.registry.counters();
   counters.connections_active.fetch_add(1, std::memory_order_relaxed);
   counters.connections_total.fetch_add(1, std::memory_order_relaxed);
-  tracker_.add(this, client_.get_executor());
+  tracker_.add(this, client_.socket().get_executor());
   auto self = shared_from_this();
   asio::co_spawn(
-      client_.get_executor(), [self] { return self->run(); },
+      client_.socket().get_executor(), [self] { return self->run(); },
       [self](const std::exception_ptr& error) {
         if (error) {
           self->log_escaped_exception("session", error);
@@ -101,9 +97,7 @@ void Session::on_stop() {
 
 void Session::close_upstream() {
   if (upstream_) {
-    boost::system::error_code ignored;
-    upstream_->shutdown(tcp::socket::shutdown_both, ignored);
-    upstream_->close(ignored);
+    upstream_->close();
     upstream_.reset();
     upstream_key_.clear();
   }
@@ -116,9 +110,7 @@ void Session::close_all() {
   }
   closed_ = true;
   tracker_.remove(this);
-  boost::system::error_code ignored;
-  client_.shutdown(tcp::socket::shutdown_both, ignored);
-  client_.close(ignored);
+  client_.close();
   close_upstream();
 }
 
@@ -204,12 +196,11 @@ asio::awaitable<void> Session::run() {
     HttpMessageParser parser(context_.parser, PROXY_HTTP_REQUEST, parse_options(context_.config));
     ParsedHead head;
     waiting_for_request_ = true;
-    if (client_buffer_.empty()) {
-      arm(context_.config.timeouts.idle);  // an idle keep-alive connection ends here
-    }
-    const HeadResult result =
-        co_await read_head(client_, client_buffer_, parser, head,
-                           context_.config.timeouts.header_read, true, ReadMode::wait_first);
+    // An idle keep-alive connection ends at the idle timeout; the head then has
+    // header_read from its first byte.
+    Deadline deadline = Deadline::after(context_.config.timeouts.idle);
+    const HeadResult result = co_await read_head(client_, client_buffer_, parser, head, deadline,
+                                                 context_.config.timeouts.header_read);
     waiting_for_request_ = false;
     if (result == HeadResult::closed) {
       break;

@@ -5,7 +5,6 @@
 
 namespace proxy::core {
 
-using session_support::Clock;
 using session_support::no_deadline;
 
 asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
@@ -16,9 +15,9 @@ asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
     co_return std::move(*progress.decision);
   }
   // The completion arrives on a plugin's thread; `wake` brings it back here.
-  auto wake = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
+  const auto executor = client_.socket().get_executor();
+  auto wake = std::make_shared<asio::steady_timer>(executor, no_deadline);
   auto result = std::make_shared<std::optional<host::HookDecision>>();
-  const auto executor = client_.get_executor();
   auto chain = host::HookChain::wait_for(
       context_.registry, hook, args, std::move(progress),
       [executor](std::function<void()> fn) { asio::post(executor, std::move(fn)); },

@@ -4,13 +4,13 @@
 
 #include "config/config.hpp"
 #include "connection/head_writer.hpp"
+#include "connection/timed_socket.hpp"
 #include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
 
 // Small pieces the session's files share. Internal to core/connection.
 namespace proxy::core::session_support {
 
-using Clock = std::chrono::steady_clock;
 inline constexpr auto no_deadline = Clock::time_point::max();
 
 inline HeaderPairs to_pairs(const host::HeaderList& headers) {
