@@ -122,10 +122,9 @@ asio::awaitable<void> Session::reply_error(int status, std::string_view reason, 
       transaction_->reason = std::string(reason);
     }
   }
-  std::vector<std::pair<std::string, std::string>> extra;
+  host::HeaderList extra;
   if (status == 429 || (status == 503 && retry_after_seconds > 0)) {
-    extra.emplace_back("Retry-After",
-                       std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
+    extra.add("Retry-After", std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
   }
   co_await write_client(error_response(status, reason, close, extra));
 }
@@ -235,9 +234,11 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
   request.target = head.target;
   request.version = head.version;
   request.is_connect = head.method == "CONNECT";
-  for (auto& [name, value] : head.headers) {
-    request.headers.add(name, value);
-  }
+  // Framing and connection options as received, before hooks edit the fields; the
+  // fields themselves move on to the hooks and then to the wire.
+  const ReceivedHead received =
+      received_head(head.headers, head.body, head.content_length, head.version);
+  request.headers = std::move(head.headers);
   if (target) {
     request.host = target->host;
     request.port = target->port;
@@ -248,7 +249,7 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_await reply_error(400, "unsupported request target", true);
     co_return false;
   }
-  if (connection_nominates_framing(head.headers)) {
+  if (connection_nominates_framing(request.headers)) {
     // Dropping them as connection options would forward a differently framed request.
     co_await reply_error(400, "Connection must not name Content-Length, Transfer-Encoding or Host",
                          true);
@@ -276,7 +277,7 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_await tunnel(request);
     co_return false;
   }
-  co_return co_await forward(parser, head, request);
+  co_return co_await forward(parser, head, received, request);
 }
 
 }  // namespace proxy::core

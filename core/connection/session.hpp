@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "asio.hpp"
+#include "connection/head_writer.hpp"
 #include "connection/http_message_parser.hpp"
 #include "connection/proxy_context.hpp"
 #include "connection/request_target.hpp"
@@ -92,7 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<bool> handle_request(HttpMessageParser& parser, ParsedHead& head);
   asio::awaitable<bool> serve_admin(const RequestTarget& target, const ParsedHead& head);
   asio::awaitable<bool> forward(HttpMessageParser& request_parser, const ParsedHead& head,
-                                host::RequestData& request);
+                                const ReceivedHead& received, host::RequestData& request);
   asio::awaitable<void> tunnel(host::RequestData& request);
 
   // The request body's upload, running beside the response (full duplex).

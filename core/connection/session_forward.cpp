@@ -9,11 +9,9 @@
 namespace proxy::core {
 namespace {
 
-using session_support::to_pairs;
-
 // True when a `name` field's value contains `token` (lowercase), case-insensitively.
-bool has_token(const HeaderPairs& headers, std::string_view name, std::string_view token) {
-  for (const auto& [field, value] : headers) {
+bool has_token(const host::HeaderList& headers, std::string_view name, std::string_view token) {
+  for (const auto& [field, value] : headers.fields()) {
     if (!host::header_name_equals(field, name) || value.size() < token.size()) {
       continue;
     }
@@ -66,18 +64,17 @@ asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uin
 }
 
 asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const ParsedHead& head,
-                                       host::RequestData& request) {
+                                       const ReceivedHead& received, host::RequestData& request) {
   if (!co_await ensure_upstream(request.host, request.port)) {
     co_return false;
   }
-  const bool expects_continue = has_token(head.headers, "expect", "100-continue");
+  const bool expects_continue = has_token(request.headers, "expect", "100-continue");
   if (expects_continue) {
     request.headers.remove("Expect");  // answered here: the client need not wait for the origin
   }
-  const std::string upstream_head = upstream_request_head(
-      request.method, request.path, to_pairs(request.headers),
-      ReceivedHead{head.headers, head.body, head.content_length, head.version},
-      authority(request.host, request.port, 80));
+  const std::string upstream_head =
+      upstream_request_head(request.method, request.path, request.headers, received,
+                            authority(request.host, request.port, 80));
   count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, upstream_head);
   // The whole exchange: bytes moving either way keep it alive for the idle time.
   Deadline exchange = Deadline::after(context_.config.timeouts.idle);

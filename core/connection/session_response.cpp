@@ -6,7 +6,6 @@
 namespace proxy::core {
 
 using session_support::parse_options;
-using session_support::to_pairs;
 
 asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessageParser& request_parser,
                                                                   const ParsedHead& head,
@@ -62,9 +61,9 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
     response_data.status = response.status;
     response_data.reason = response.reason;
     response_data.version = response.version;
-    for (auto& [name, value] : response.headers) {
-      response_data.headers.add(name, value);
-    }
+    const ReceivedHead received =
+        received_head(response.headers, response.body, response.content_length, response.version);
+    response_data.headers = std::move(response.headers);
     const bool interim = response.status >= 100 && response.status < 200;
     if (!interim && !context_.registry.with_hook(host::HookPoint::response).empty()) {
       host::RequestView request_view(request, false);
@@ -78,8 +77,7 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
     const bool client_keep_alive = head.keep_alive && request_complete && !until_close &&
                                    !context_.stopping.load(std::memory_order_relaxed);
     const std::string client_head = client_response_head(
-        response.status, response.reason, to_pairs(response_data.headers),
-        ReceivedHead{response.headers, response.body, response.content_length, response.version},
+        response.status, response.reason, response_data.headers, received,
         ResponseHeadOptions{head.method == "HEAD", !interim && !client_keep_alive});
     // Body bytes that came with the head are checked before the head goes out, so a
     // response whose framing breaks at once is a 502, not a 200 with a torn body; then

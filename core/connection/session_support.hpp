@@ -13,15 +13,6 @@ namespace proxy::core::session_support {
 
 inline constexpr auto no_deadline = Clock::time_point::max();
 
-inline HeaderPairs to_pairs(const host::HeaderList& headers) {
-  HeaderPairs out;
-  out.reserve(headers.size());
-  for (const auto& field : headers.fields()) {
-    out.emplace_back(field.name, field.value);
-  }
-  return out;
-}
-
 inline proxy_parse_options parse_options(const config::Config& config) {
   proxy_parse_options options{};
   options.size = sizeof(options);
