@@ -67,15 +67,36 @@ void Session::start() {
   counters.connections_active.fetch_add(1, std::memory_order_relaxed);
   counters.connections_total.fetch_add(1, std::memory_order_relaxed);
   tracker_.add(this, client_.socket().get_executor());
+  spawn(&Session::run);
+}
+
+void Session::spawn(asio::awaitable<void> (Session::*body)()) {
+  // The body closes the session itself, or parks it; the handler only catches what
+  // escaped.
   auto self = shared_from_this();
   asio::co_spawn(
-      client_.socket().get_executor(), [self] { return self->run(); },
+      client_.socket().get_executor(), [self, body] { return ((*self).*body)(); },
       [self](const std::exception_ptr& error) {
         if (error) {
           self->log_escaped_exception("session", error);
+          self->close_all();
         }
-        self->close_all();
       });
+}
+
+void Session::park() {
+  waiting_for_request_ = true;
+  parked_ = true;
+  parked_until_ = Clock::now() + context_.config.timeouts.idle;
+  client_.socket().async_wait(tcp::socket::wait_read,
+                              [self = shared_from_this()](const boost::system::error_code& ec) {
+                                self->parked_ = false;
+                                if (ec || self->closed_) {
+                                  self->close_all();  // idle too long, shutdown, or an error
+                                  return;
+                                }
+                                self->spawn(&Session::serve);
+                              });
 }
 
 void Session::log_escaped_exception(std::string_view where, const std::exception_ptr& error) const {
@@ -130,7 +151,7 @@ asio::awaitable<void> Session::reply_error(int status, std::string_view reason, 
 }
 
 void Session::begin_transaction(const host::RequestData& request) {
-  transaction_.emplace();
+  transaction_ = std::make_unique<host::TransactionData>();
   transaction_start_ = Clock::now();
   transaction_->start_unix_ms = unix_ms();
   transaction_->kind = request.is_connect ? PROXY_TRANSACTION_TUNNEL : PROXY_TRANSACTION_REQUEST;
@@ -142,7 +163,7 @@ void Session::begin_transaction(const host::RequestData& request) {
 
 void Session::begin_connection_summary(proxy_verdict verdict, std::string plugin,
                                        std::string reason) {
-  transaction_.emplace();
+  transaction_ = std::make_unique<host::TransactionData>();
   transaction_start_ = Clock::now();
   transaction_->start_unix_ms = unix_ms();
   transaction_->kind = PROXY_TRANSACTION_CONNECTION;
@@ -176,55 +197,85 @@ void Session::count_bytes(proxy_direction direction, std::string_view bytes) {
   }
 }
 
+// The connection loop: accept, then one request after another while bytes keep coming.
+// Between requests the session is parked: it waits for the client's next byte with a
+// plain handler, holding no coroutine frame, no parser and no buffer (Asio's coroutine
+// machinery for one pending read costs more than a kilobyte per connection).
 asio::awaitable<void> Session::run() {
-  auto self = shared_from_this();
-  {
-    const host::HookDecision decision =
-        co_await decide(host::DecidingHook::accept, host::DecidingHookArgs{&conn_info_});
-    if (!decision.allowed()) {
-      spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
-                    decision.reason);
-      begin_connection_summary(decision.verdict, decision.plugin, decision.reason);
-      end_transaction();
-      co_return;
-    }
+  const bool accepted = co_await accept_connection();
+  if (!accepted) {
+    close_all();
+    co_return;
   }
+  park();
+  co_return;
+}
 
-  bool keep_alive = true;
-  while (keep_alive && !closed_ && !context_.stopping.load(std::memory_order_relaxed)) {
-    HttpMessageParser parser(context_.parser, PROXY_HTTP_REQUEST, parse_options(context_.config));
-    ParsedHead head;
-    waiting_for_request_ = true;
-    // An idle keep-alive connection ends at the idle timeout; the head then has
-    // header_read from its first byte.
+asio::awaitable<void> Session::serve() {
+  while (!closed_ && !context_.stopping.load(std::memory_order_relaxed)) {
+    // The first bytes are there (or the end of the stream): the head has header_read
+    // from its first byte.
     Deadline deadline = Deadline::after(context_.config.timeouts.idle);
-    const HeadResult result = co_await read_head(client_, client_buffer_, parser, head, deadline,
-                                                 context_.config.timeouts.header_read);
-    waiting_for_request_ = false;
-    if (result == HeadResult::closed) {
-      break;
-    }
-    if (result == HeadResult::timed_out) {
-      if (!client_buffer_.empty()) {
-        begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
-        co_await reply_error(408, "request head not received in time", true);
-        end_transaction();
-      }
-      break;
-    }
-    if (result == HeadResult::failed) {
-      begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
-      co_await reply_error(parser.failure().status, parser.failure().reason, true);
-      end_transaction();
-      break;
-    }
-    keep_alive = co_await handle_request(parser, head);
+    const bool keep_alive = co_await serve_request(deadline);
     end_transaction();
     // An idle keep-alive connection holds no buffer: give back what the bodies used.
     release_if_empty(client_buffer_);
     release_if_empty(upstream_buffer_);
+    if (!keep_alive) {
+      break;
+    }
+    if (client_buffer_.empty()) {
+      park();
+      co_return;
+    }
   }
   close_all();
+  co_return;
+}
+
+asio::awaitable<bool> Session::accept_connection() {
+  const host::DecidingHookArgs args{&conn_info_};
+  auto progress = host::HookChain::run(context_.registry, host::DecidingHook::accept, args);
+  // (No co_await inside ?: or &&: GCC 12 mishandles the temporaries there.)
+  if (!progress.decision) {
+    progress.decision =
+        co_await wait_for_deferral(host::DecidingHook::accept, args, std::move(progress));
+  }
+  const host::HookDecision& decision = *progress.decision;
+  if (!decision.allowed()) {
+    spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
+                  decision.reason);
+    begin_connection_summary(decision.verdict, decision.plugin, decision.reason);
+    end_transaction();
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Session::serve_request(Deadline& deadline) {
+  waiting_for_request_ = true;
+  HttpMessageParser parser(context_.parser, PROXY_HTTP_REQUEST, parse_options(context_.config));
+  ParsedHead head;
+  const HeadResult result = co_await read_head(client_, client_buffer_, parser, head, deadline,
+                                               context_.config.timeouts.header_read);
+  waiting_for_request_ = false;
+  switch (result) {
+    case HeadResult::ok:
+      co_return co_await handle_request(parser, head);
+    case HeadResult::closed:
+      co_return false;
+    case HeadResult::timed_out:
+      if (!client_buffer_.empty()) {
+        begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
+        co_await reply_error(408, "request head not received in time", true);
+      }
+      co_return false;
+    case HeadResult::failed:
+      begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
+      co_await reply_error(parser.failure().status, parser.failure().reason, true);
+      co_return false;
+  }
+  co_return false;
 }
 
 asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedHead& head) {
@@ -260,8 +311,13 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
   }
 
   host::RequestView view(request, true);
-  const host::HookDecision decision = co_await decide(
-      host::DecidingHook::request, host::DecidingHookArgs{&conn_info_, &view, nullptr});
+  const host::DecidingHookArgs args{&conn_info_, &view, nullptr};
+  auto progress = host::HookChain::run(context_.registry, host::DecidingHook::request, args);
+  if (!progress.decision) {
+    progress.decision =
+        co_await wait_for_deferral(host::DecidingHook::request, args, std::move(progress));
+  }
+  const host::HookDecision& decision = *progress.decision;
   if (!decision.allowed()) {
     transaction_->verdict = decision.verdict;
     transaction_->decided_by = decision.plugin;

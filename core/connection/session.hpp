@@ -47,7 +47,18 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class HeadResult { ok, closed, timed_out, failed };
   enum class RelayResult { done, source_failed, sink_failed };
 
+  // The connection's coroutines: run() accepts, serve() handles requests while bytes
+  // keep coming; each ends by parking the session or closing it.
   asio::awaitable<void> run();
+  asio::awaitable<void> serve();
+  void spawn(asio::awaitable<void> (Session::*body)());
+  // Waits for the client's next request without a coroutine, until timeouts.idle.
+  void park();
+  // on_accept; false when a plugin closed the connection.
+  asio::awaitable<bool> accept_connection();
+  // Reads one request head (its first bytes are buffered) and handles it; returns
+  // whether the connection may carry another.
+  asio::awaitable<bool> serve_request(Deadline& deadline);
 
   // Reads one head into `head`. Until its first byte, reads wait under `deadline`; with
   // `from_first_byte`, the head must then be complete that long after its first byte
@@ -57,7 +68,10 @@ class Session : public std::enable_shared_from_this<Session> {
                                         HttpMessageParser& parser, ParsedHead& head,
                                         Deadline& deadline,
                                         std::optional<std::chrono::milliseconds> from_first_byte);
-  asio::awaitable<host::HookDecision> decide(host::DecidingHook hook, host::DecidingHookArgs args);
+  // The rest of a hook chain after a plugin deferred (HookChain::run stopped there).
+  asio::awaitable<host::HookDecision> wait_for_deferral(host::DecidingHook hook,
+                                                        host::DecidingHookArgs args,
+                                                        host::HookChain::Progress progress);
 
   // While the session waits on something other than the client (a deferred hook, the
   // origin's response head), a client that goes away ends the wait at once instead of
@@ -164,8 +178,8 @@ class Session : public std::enable_shared_from_this<Session> {
   ProxyContext& context_;
   SessionTracker& tracker_;
   TimedSocket client_;
-  std::optional<TimedSocket> upstream_;
-  std::string upstream_key_;  // host:port the open upstream socket goes to
+  std::unique_ptr<TimedSocket> upstream_;  // once a request needed one
+  std::string upstream_key_;               // host:port the open upstream socket goes to
 
   asio::ip::address client_address_;
   host::ConnectionData conn_;
@@ -175,11 +189,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool client_gone_ = false;  // a ClientWatch saw the client leave
   bool waiting_for_request_ = false;
+  bool parked_ = false;  // between requests: see park()
+  Clock::time_point parked_until_;
 
   std::string client_buffer_;    // client bytes read but not yet consumed
   std::string upstream_buffer_;  // upstream bytes read but not yet consumed
 
-  std::optional<host::TransactionData> transaction_;
+  // Only while a transaction runs: an idle connection does not carry its fields.
+  std::unique_ptr<host::TransactionData> transaction_;
   std::chrono::steady_clock::time_point transaction_start_;
 };
 

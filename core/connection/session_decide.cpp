@@ -1,5 +1,6 @@
-// The session's deciding hooks: the plain loop first, and only when a plugin defers,
-// the wait for its completion under timeouts.hook, watching the client meanwhile.
+// The session's deciding hooks once a plugin defers: the wait for its completion under
+// timeouts.hook, watching the client meanwhile. (The plain loop before it, HookChain::run,
+// runs at the call site: no coroutine frame is made unless a plugin defers.)
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
 
@@ -7,13 +8,9 @@ namespace proxy::core {
 
 using session_support::no_deadline;
 
-asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
-                                                    host::DecidingHookArgs args) {
-  // The plain loop first: nothing is allocated unless a plugin defers.
-  host::HookChain::Progress progress = host::HookChain::run(context_.registry, hook, args);
-  if (progress.decision) {
-    co_return std::move(*progress.decision);
-  }
+asio::awaitable<host::HookDecision> Session::wait_for_deferral(host::DecidingHook hook,
+                                                               host::DecidingHookArgs args,
+                                                               host::HookChain::Progress progress) {
   // The completion arrives on a plugin's thread; `wake` brings it back here.
   const auto executor = client_.socket().get_executor();
   auto wake = std::make_shared<asio::steady_timer>(executor, no_deadline);

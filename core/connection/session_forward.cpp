@@ -58,7 +58,7 @@ asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uin
     co_await reply_error(connection.status, connection.reason, true);
     co_return false;
   }
-  upstream_.emplace(std::move(*connection.socket));
+  upstream_ = std::make_unique<TimedSocket>(std::move(*connection.socket));
   upstream_key_ = key;
   co_return true;
 }

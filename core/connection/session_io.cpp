@@ -7,6 +7,9 @@ void Session::check_deadline(Clock::time_point now) {
   if (closed_) {
     return;
   }
+  if (parked_ && parked_until_ <= now) {
+    client_.cancel();  // the parked wait ends, and with it the connection
+  }
   client_.check_deadline(now);
   if (upstream_) {
     upstream_->check_deadline(now);

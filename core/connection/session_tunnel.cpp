@@ -118,9 +118,13 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     }
     const host::ClientHelloView hello_view(hello ? &*hello : nullptr);
     host::RequestView request_view(request, false);
-    const host::HookDecision decision =
-        co_await decide(host::DecidingHook::sni,
-                        host::DecidingHookArgs{&conn_info_, &request_view, hello_view.get()});
+    const host::DecidingHookArgs args{&conn_info_, &request_view, hello_view.get()};
+    auto progress = host::HookChain::run(context_.registry, host::DecidingHook::sni, args);
+    if (!progress.decision) {
+      progress.decision =
+          co_await wait_for_deferral(host::DecidingHook::sni, args, std::move(progress));
+    }
+    const host::HookDecision& decision = *progress.decision;
     if (!decision.allowed()) {
       // Nothing peeked has reached the upstream: close both sides.
       transaction_->verdict = decision.verdict;
