@@ -95,6 +95,7 @@ void Session::park() {
                                   self->close_all();  // idle too long, shutdown, or an error
                                   return;
                                 }
+                                self->client_.note_readable();
                                 self->spawn(&Session::serve);
                               });
 }

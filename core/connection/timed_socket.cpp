@@ -49,13 +49,18 @@ asio::awaitable<IoStatus> TimedSocket::read_some(std::string& buffer, std::size_
   }
   std::vector<char>& bytes = scratch(max);
   const Watch watch(read_, deadline);
+  bool wait_first = !maybe_readable_;
+  maybe_readable_ = false;
   for (;;) {
     boost::system::error_code ec;
-    co_await socket_.async_wait(tcp::socket::wait_read,
-                                asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return status_of(ec, read_);
+    if (wait_first) {
+      co_await socket_.async_wait(tcp::socket::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return status_of(ec, read_);
+      }
     }
+    wait_first = true;
     const std::size_t n = socket_.read_some(asio::buffer(bytes.data(), max), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       continue;  // a spurious wake-up
@@ -67,6 +72,7 @@ asio::awaitable<IoStatus> TimedSocket::read_some(std::string& buffer, std::size_
       co_return IoStatus::failed;
     }
     buffer.append(bytes.data(), n);
+    maybe_readable_ = n == max;
     co_return IoStatus::ok;
   }
 }

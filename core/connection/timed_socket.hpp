@@ -85,6 +85,10 @@ class TimedSocket {
   asio::awaitable<IoStatus> wait_readable(const Deadline& deadline);
   asio::awaitable<IoStatus> wait_writable(const Deadline& deadline);
 
+  // The caller knows bytes are waiting (a wait for readability just ended): the next
+  // read tries at once instead of waiting first.
+  void note_readable() { maybe_readable_ = true; }
+
   // Past its deadline, a pending operation is cancelled and ends as timed out.
   void check_deadline(Clock::time_point now);
   // Ends every pending operation (they report `failed`).
@@ -107,6 +111,10 @@ class TimedSocket {
   tcp::socket socket_;
   Pending read_;
   Pending write_;
+  // Read without waiting first: after note_readable(), or after a read that filled its
+  // buffer (more is likely queued). Each wait costs an epoll_ctl, a read that finds
+  // nothing only a recv.
+  bool maybe_readable_ = false;
 };
 
 }  // namespace proxy::core
