@@ -280,11 +280,7 @@ std::uint32_t create(const proxy_host_api* host, const proxy_plugin_config* conf
     out->self = instance.release();
     return PROXY_CREATE_OK;
   } catch (const SettingsError& e) {
-    std::string key = "plugins.settings." + name;
-    if (!e.key().empty()) {
-      key += "." + e.key();
-    }
-    write_message(error, error_cap, key + ": " + e.what());
+    write_message(error, error_cap, e.message_for(name));
     return PROXY_CREATE_SETTINGS_REJECTED;
   } catch (...) {
     write_message(error, error_cap, exception_text());
