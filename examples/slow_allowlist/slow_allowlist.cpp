@@ -49,8 +49,6 @@ class SlowAllowlist final : public sdk::Plugin {
                        settings_.timeout.count());
   }
 
-  sdk::HookSet hooks() const override { return sdk::Hook::request; }
-
   sdk::Decision on_request(const sdk::Connection& conn, sdk::Request& request) override {
     // Bounded: a slow service must not let waiting requests pile up without limit.
     // (Checked before counting, so concurrent io threads may overshoot by a few.)

@@ -21,7 +21,6 @@ class AccessPolicyPlugin final : public sdk::Plugin {
   // Throws sdk::SettingsError for unknown keys, wrong types and bad values.
   explicit AccessPolicyPlugin(sdk::PluginContext& context);
 
-  sdk::HookSet hooks() const override { return sdk::Hook::accept | sdk::Hook::request; }
   sdk::Decision on_accept(const sdk::Connection& conn) override;
   sdk::Decision on_request(const sdk::Connection& conn, sdk::Request& request) override;
 

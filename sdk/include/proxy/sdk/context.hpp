@@ -22,12 +22,23 @@
 namespace proxy::sdk {
 
 // Thrown by a plugin's constructor when its settings are wrong. The host stops startup
-// (exit 2) with "plugins.settings.<plugin>.<key>: <message>".
+// (exit 2) with message_for(<plugin>). `key` is the path below the plugin's settings
+// ("client_allow[2]", "redis.address"), empty for the settings as a whole. SettingsReader
+// (proxy/sdk/settings.hpp) throws these with the path and message filled in.
 class SettingsError : public std::runtime_error {
  public:
   SettingsError(std::string key, const std::string& message)
       : std::runtime_error(message), key_(std::move(key)) {}
   const std::string& key() const { return key_; }
+
+  // "plugins.settings.<plugin>.<key>: <message>", the line the host reports.
+  std::string message_for(std::string_view plugin) const {
+    std::string text = "plugins.settings." + std::string(plugin);
+    if (!key_.empty()) {
+      text += "." + key_;
+    }
+    return text + ": " + what();
+  }
 
  private:
   std::string key_;

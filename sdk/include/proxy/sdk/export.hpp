@@ -238,8 +238,7 @@ inline const void* get_capability(void* self, proxy_str name) {
   return nullptr;
 }
 
-inline void fill_tables(Instance& in) {
-  const HookSet hooks = in.plugin->hooks();
+inline void fill_tables(Instance& in, HookSet hooks) {
   proxy_hook_table& t = in.table;
   t.size = sizeof(t);
   t.on_accept = hooks.has(Hook::accept) ? &on_accept : nullptr;
@@ -274,17 +273,16 @@ std::uint32_t create(const proxy_host_api* host, const proxy_plugin_config* conf
   try {
     nlohmann::json settings = nlohmann::json::parse(to_view(config->settings_json));
     auto instance = std::make_unique<Instance>(host, name, std::move(settings));
-    instance->plugin = std::make_unique<PluginT>(instance->context);
-    fill_tables(*instance);
+    auto plugin = std::make_unique<PluginT>(instance->context);
+    // Worked out here, where the plugin's own class is known (see hooks_of).
+    const HookSet hooks = hooks_of(*plugin);
+    instance->plugin = std::move(plugin);
+    fill_tables(*instance, hooks);
     out->hooks = &instance->table;
     out->self = instance.release();
     return PROXY_CREATE_OK;
   } catch (const SettingsError& e) {
-    std::string key = "plugins.settings." + name;
-    if (!e.key().empty()) {
-      key += "." + e.key();
-    }
-    write_message(error, error_cap, key + ": " + e.what());
+    write_message(error, error_cap, e.message_for(name));
     return PROXY_CREATE_SETTINGS_REJECTED;
   } catch (...) {
     write_message(error, error_cap, exception_text());
