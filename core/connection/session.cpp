@@ -85,6 +85,10 @@ void Session::spawn(asio::awaitable<void> (Session::*body)()) {
 }
 
 void Session::park() {
+  if (context_.stopping.load(std::memory_order_relaxed)) {
+    close_all();  // shutdown began while the last request was served (on_stop came then)
+    return;
+  }
   waiting_for_request_ = true;
   parked_ = true;
   parked_until_ = Clock::now() + context_.config.timeouts.idle;
