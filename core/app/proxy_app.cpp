@@ -188,7 +188,8 @@ int run_app(const CliOptions& options) {
   }
 
   AsioTimerService timers;
-  host::PluginRegistry registry(timers, version);
+  host::PluginRegistry registry(
+      timers, version, static_cast<std::uint32_t>(IoPool::resolve_workers(config.server.workers)));
   try {
     registry.load(config.plugins.enabled, dirs, settings_as_json(config));
     registry.require_http_parser();

@@ -138,17 +138,21 @@ void Session::close_all() {
   tracker_.remove(this);
   client_.close();
   close_upstream();
+  if (accept_ran_ && !context_.registry.with_hook(host::HookPoint::connection_end).empty()) {
+    host::run_on_connection_end(context_.registry, conn_info_);
+  }
 }
 
 asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close,
-                                           std::uint32_t retry_after_seconds) {
+                                           std::uint32_t retry_after_seconds,
+                                           const host::HeaderList& plugin_headers) {
   if (transaction_) {
     transaction_->status = status;
     if (transaction_->reason.empty()) {
       transaction_->reason = std::string(reason);
     }
   }
-  host::HeaderList extra;
+  host::HeaderList extra = plugin_headers;
   if (status == 429 || (status == 503 && retry_after_seconds > 0)) {
     extra.add("Retry-After", std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
   }
@@ -239,6 +243,7 @@ asio::awaitable<void> Session::serve() {
 }
 
 asio::awaitable<bool> Session::accept_connection() {
+  accept_ran_ = true;  // from here on_connection_end is owed
   const host::DecidingHookArgs args{&conn_info_};
   auto progress = host::HookChain::run(context_.registry, host::DecidingHook::accept, args);
   // (No co_await inside ?: or &&: GCC 12 mishandles the temporaries there.)
@@ -315,8 +320,8 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_return co_await serve_admin(*target, head);
   }
 
-  host::RequestView view(request, true);
-  const host::DecidingHookArgs args{&conn_info_, &view, nullptr};
+  host::RequestView view(request, true, &transaction_->attributes);
+  const host::DecidingHookArgs args{&conn_info_, &view, nullptr, &transaction_->attributes};
   auto progress = host::HookChain::run(context_.registry, host::DecidingHook::request, args);
   if (!progress.decision) {
     progress.decision =
@@ -331,7 +336,8 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
       co_return false;
     }
     const int status = decision.verdict == PROXY_VERDICT_FAILED ? 500 : decision.status;
-    co_await reply_error(status, decision.reason, true, decision.retry_after_seconds);
+    co_await reply_error(status, decision.reason, true, decision.retry_after_seconds,
+                         decision.headers);
     co_return false;
   }
   if (request.is_connect) {

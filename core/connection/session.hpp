@@ -166,8 +166,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // A summary for on_close when no request began: a connection closed at accept, or a
   // head refused with 400/408/431, so logs and metrics see those too.
   void begin_connection_summary(proxy_verdict verdict, std::string plugin, std::string reason);
+  // `plugin_headers`: a rejecting plugin's own (checked when the decision was read).
   asio::awaitable<void> reply_error(int status, std::string_view reason, bool close,
-                                    std::uint32_t retry_after_seconds = 0);
+                                    std::uint32_t retry_after_seconds = 0,
+                                    const host::HeaderList& plugin_headers = {});
   void count_bytes(proxy_direction direction, std::string_view bytes);
   void log_escaped_exception(std::string_view where, const std::exception_ptr& error) const;
   void begin_transaction(const host::RequestData& request);
@@ -184,7 +186,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::ip::address client_address_;
   host::ConnectionData conn_;
   proxy_conn_info conn_info_{};
-  bool admitted_ = false;  // counted in the connection limits
+  bool admitted_ = false;    // counted in the connection limits
+  bool accept_ran_ = false;  // on_accept ran: on_connection_end follows at the close
 
   bool closed_ = false;
   bool client_gone_ = false;  // a ClientWatch saw the client leave

@@ -47,8 +47,8 @@ asio::awaitable<host::HookDecision> Session::wait_for_deferral(host::DecidingHoo
       break;
     }
     if (client_gone_) {
-      co_return host::HookDecision{PROXY_VERDICT_CLOSE, 0, "client closed the connection", "core",
-                                   0};
+      co_return host::HookDecision::make(PROXY_VERDICT_CLOSE, 0, "client closed the connection",
+                                         "core");
     }
     if (Clock::now() < deadline) {
       continue;  // woken early by nothing that concerns this wait

@@ -66,7 +66,7 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
     response_data.headers = std::move(response.headers);
     const bool interim = response.status >= 100 && response.status < 200;
     if (!interim && !context_.registry.with_hook(host::HookPoint::response).empty()) {
-      host::RequestView request_view(request, false);
+      host::RequestView request_view(request, false, &transaction_->attributes);
       host::ResponseView response_view(response_data, true);
       host::run_on_response(context_.registry, conn_info_, request_view, response_view);
     }

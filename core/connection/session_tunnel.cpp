@@ -117,8 +117,9 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
       transaction_->sni = hello->sni;
     }
     const host::ClientHelloView hello_view(hello ? &*hello : nullptr);
-    host::RequestView request_view(request, false);
-    const host::DecidingHookArgs args{&conn_info_, &request_view, hello_view.get()};
+    host::RequestView request_view(request, false, &transaction_->attributes);
+    const host::DecidingHookArgs args{&conn_info_, &request_view, hello_view.get(),
+                                      &transaction_->attributes};
     auto progress = host::HookChain::run(context_.registry, host::DecidingHook::sni, args);
     if (!progress.decision) {
       progress.decision =

@@ -15,8 +15,8 @@ proxy_conn_info abi_conn_info(const ConnectionData& conn) {
   return out;
 }
 
-RequestView::RequestView(RequestData& data, bool editable)
-    : data_(data), editable_(editable), handle_{&data.headers} {
+RequestView::RequestView(RequestData& data, bool editable, const AttributeList* attributes)
+    : data_(data), editable_(editable), attributes_(attributes), handle_{&data.headers} {
   abi_.size = sizeof(abi_);
 }
 
@@ -33,6 +33,10 @@ const proxy_request* RequestView::refresh() {
   abi_.headers = views_.data();
   abi_.header_count = views_.size();
   abi_.editable = editable_ ? &handle_ : nullptr;
+  if (attributes_ != nullptr) {
+    abi_.attributes = attributes_->views().data();
+    abi_.attribute_count = attributes_->views().size();
+  }
   return &abi_;
 }
 
@@ -90,6 +94,11 @@ proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_
   out.verdict = static_cast<std::uint32_t>(data.verdict);
   out.decided_by = abi_str(data.decided_by);
   out.reason = abi_str(data.reason);
+  out.attributes = data.attributes.views().data();
+  out.attribute_count = data.attributes.views().size();
+  if (const auto user = data.attributes.get(PROXY_ATTRIBUTE_USER)) {
+    out.user = abi_str(*user);
+  }
   return out;
 }
 

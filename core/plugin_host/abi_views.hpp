@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugin_host/attribute_list.hpp"
 #include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
 #include "tls/client_hello_parser.hpp"
@@ -45,7 +46,8 @@ struct RequestData {
 // refresh() before each hook: an earlier plugin's edits change the header views.
 class RequestView {
  public:
-  RequestView(RequestData& data, bool editable);
+  // `attributes`: the transaction's, shown to the hook (none when null).
+  RequestView(RequestData& data, bool editable, const AttributeList* attributes = nullptr);
   RequestView(const RequestView&) = delete;
   RequestView& operator=(const RequestView&) = delete;
 
@@ -55,6 +57,7 @@ class RequestView {
  private:
   RequestData& data_;
   bool editable_;
+  const AttributeList* attributes_;
   proxy_headers handle_;
   std::vector<proxy_header> views_;
   proxy_request abi_{};
@@ -113,6 +116,7 @@ struct TransactionData {
   proxy_verdict verdict = PROXY_VERDICT_ALLOW;
   std::string decided_by;  // plugin name, "core", or empty when allowed
   std::string reason;
+  AttributeList attributes;  // what plugins set (proxy_decision::attributes)
 };
 
 // `conn` must outlive the returned struct, as `data` must.

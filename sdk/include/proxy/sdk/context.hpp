@@ -118,6 +118,14 @@ class PluginContext {
                                                               : std::string_view();
   }
 
+  // How many io threads run hooks (Connection::worker() is below it); 1 on a host older
+  // than ABI 1.2.
+  std::uint32_t worker_count() const {
+    return PROXY_ABI_HAS(host_, proxy_host_api, worker_count) && host_->worker_count > 0
+               ? host_->worker_count
+               : 1;
+  }
+
   // The core's counters at this moment; cheap (a few atomic loads), any thread.
   HostStats host_stats() const {
     HostStats stats;

@@ -21,6 +21,7 @@ enum class Hook : std::uint32_t {
   bytes = 1U << 3U,
   response = 1U << 4U,
   close = 1U << 5U,
+  connection_end = 1U << 6U,  // ABI 1.2
 };
 
 // A set of hooks. HookSet::derive() is the default Plugin::hooks(): "the hooks this
@@ -102,6 +103,9 @@ class Plugin {
   }
   // A request, tunnel or connection ended.
   virtual void on_close(const Transaction& transaction) { (void)transaction; }
+  // The client connection ended, after its last on_close (ABI 1.2): drop per-connection
+  // state here. Once per connection that on_accept saw, on its io thread.
+  virtual void on_connection_end(const Connection& conn) { (void)conn; }
 
   // How long the core may wait for a tunnel's first client bytes before on_sni runs
   // (then with is_tls() false). Zero: the host's default, timeouts.header_read. The
@@ -131,6 +135,8 @@ template <class C>
 C* declares_on_response(void (C::*)(const Connection&, const Request&, Response&));
 template <class C>
 C* declares_on_close(void (C::*)(const Transaction&));
+template <class C>
+C* declares_on_connection_end(void (C::*)(const Connection&));
 
 // True only when P provably keeps Plugin's default. Anything the check cannot see through
 // (an override declared private, a name hidden by another signature) counts as an
@@ -159,6 +165,10 @@ template <class P>
 concept inherits_on_close = requires {
   { declares_on_close(&P::on_close) } -> std::same_as<Plugin*>;
 };
+template <class P>
+concept inherits_on_connection_end = requires {
+  { declares_on_connection_end(&P::on_connection_end) } -> std::same_as<Plugin*>;
+};
 
 }  // namespace detail
 
@@ -184,6 +194,9 @@ constexpr HookSet overridden_hooks() {
   }
   if constexpr (!detail::inherits_on_close<PluginT>) {
     hooks = hooks | Hook::close;
+  }
+  if constexpr (!detail::inherits_on_connection_end<PluginT>) {
+    hooks = hooks | Hook::connection_end;
   }
   return hooks;
 }
