@@ -1,0 +1,179 @@
+"""The proxy_auth plugin with the real binary: no or wrong credentials get 407 for plain
+HTTP and CONNECT alike, right ones reach the origin (which never sees
+Proxy-Authorization), checked once and then served from the cache; a client over
+max_failures gets 429 with Retry-After; bypass_networks need no credentials; the users
+file is re-read when it changes, and a broken one keeps the users it replaces; a users
+file with a weak hash stops startup naming the line.
+
+The users file is made by the real htpasswd (apache2-utils), bcrypt at its lowest cost
+so the tests stay fast."""
+
+import base64
+import os
+import subprocess
+import time
+import unittest
+
+from httpclient import ForwardProxyTestCase, request_bytes
+from origins import FIXED_BODY
+
+PLUGINS = ["http_parser", "proxy_auth"]
+
+
+def htpasswd_line(user, password, cost=4):
+    done = subprocess.run(["htpasswd", "-nbB", "-C", str(cost), user, password],
+                          capture_output=True,
+                          text=True, timeout=30, check=True, stdin=subprocess.DEVNULL)
+    return done.stdout.strip() + "\n"
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+class ProxyAuthTestCase(ForwardProxyTestCase):
+    def setUp(self):
+        super().setUp()
+        self.origin = self.start_origin()
+        self.users_file = os.path.join(self.configs.path, "users.htpasswd")
+        self.write_users(htpasswd_line("alice", "alice pw") + htpasswd_line("bob", "bob pw"))
+
+    def write_users(self, text):
+        """Replaces the users file as editors do: a new file renamed over the old one."""
+        staged = self.users_file + ".new"
+        with open(staged, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(staged, self.users_file)
+
+    def start_auth(self, **settings):
+        settings.setdefault("users_file", self.users_file)
+        return self.start_proxy(enabled=PLUGINS, settings={"proxy_auth": settings})
+
+    def get(self, proxy, authorization=None):
+        headers = [("Proxy-Authorization", authorization)] if authorization else []
+        return self.exchange(proxy, request_bytes("GET", self.origin.url("/fixed"),
+                                                  headers=headers))
+
+    def connect_tunnel(self, proxy, authorization=None):
+        head = f"CONNECT {self.origin.authority} HTTP/1.1\r\nHost: {self.origin.authority}\r\n"
+        if authorization:
+            head += f"Proxy-Authorization: {authorization}\r\n"
+        return self.exchange(proxy, (head + "\r\n").encode(), method="CONNECT")
+
+
+class Credentials(ProxyAuthTestCase):
+    def test_no_or_wrong_credentials_get_407_for_plain_http_and_connect(self):
+        proxy = self.start_auth()
+        cases = [(None, b"proxy authentication required"),
+                 ("Bearer abc", b"not of the Basic scheme"),
+                 ("Basic !!!!", b"not valid base64"),
+                 (basic("alice", "wrong"), b"invalid proxy credentials"),
+                 (basic("mallory", "alice pw"), b"invalid proxy credentials")]
+        for authorization, reason in cases:
+            with self.subTest(authorization=authorization):
+                response = self.get(proxy, authorization)
+                self.assertEqual(response.status, 407, response)
+                self.assertIn(reason, response.body)
+                response = self.connect_tunnel(proxy, authorization)
+                self.assertEqual(response.status, 407, response)
+        self.assertEqual(self.origin.requests_for("/fixed"), [])
+        self.assert_proxy_alive(proxy)
+
+    def test_right_credentials_reach_the_origin_without_proxy_authorization(self):
+        proxy = self.start_auth()
+        response = self.get(proxy, basic("alice", "alice pw"))
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.body, FIXED_BODY)
+        self.assertEqual(self.connect_tunnel(proxy, basic("bob", "bob pw")).status, 200)
+        received = self.origin.requests_for("/fixed")
+        self.assertEqual(len(received), 1)
+        self.assertIsNone(received[0].header("Proxy-Authorization"))
+
+    def test_the_cache_spares_the_slow_check(self):
+        # bcrypt at cost 12 takes a few hundred milliseconds; a cached request takes
+        # none of it.
+        self.write_users(htpasswd_line("alice", "alice pw", cost=12))
+        proxy = self.start_auth(cache_seconds=300)
+        authorization = basic("alice", "alice pw")
+        started = time.monotonic()
+        self.assertEqual(self.get(proxy, authorization).status, 200)
+        first = time.monotonic() - started
+        cached = []
+        for _ in range(5):
+            started = time.monotonic()
+            self.assertEqual(self.get(proxy, authorization).status, 200)
+            cached.append(time.monotonic() - started)
+        print(f"first request {first * 1000:.1f} ms, cached at best {min(cached) * 1000:.1f} ms")
+        self.assertLess(min(cached), first / 2)
+        # With the cache off, every request pays for the check again.
+        proxy = self.start_auth(cache_seconds=0)
+        self.assertEqual(self.get(proxy, authorization).status, 200)
+        started = time.monotonic()
+        self.assertEqual(self.get(proxy, authorization).status, 200)
+        self.assertGreater(time.monotonic() - started, min(cached) * 2)
+
+    def test_bypass_networks_need_no_credentials(self):
+        proxy = self.start_auth(bypass_networks=["127.0.0.0/8"])
+        self.assertEqual(self.get(proxy).status, 200)
+        proxy = self.start_auth(bypass_networks=["10.0.0.0/8"])
+        self.assertEqual(self.get(proxy).status, 407)
+
+
+class Failures(ProxyAuthTestCase):
+    def test_beyond_max_failures_the_client_gets_429_with_retry_after(self):
+        proxy = self.start_auth(max_failures=3)
+        for _ in range(3):
+            self.assertEqual(self.get(proxy, basic("alice", "guess")).status, 407)
+        response = self.get(proxy, basic("alice", "alice pw"))  # right, but too late
+        self.assertEqual(response.status, 429, response)
+        self.assertIn(b"too many failed proxy authentication attempts: 3 per minute",
+                      response.body)
+        self.assertIn(int(response.header("Retry-After")), range(55, 61))
+        self.assertEqual(self.origin.requests_for("/fixed"), [])
+        # Requests without credentials are not counted, and still get the challenge.
+        self.assertEqual(self.get(proxy).status, 407)
+
+
+class UsersFile(ProxyAuthTestCase):
+    @staticmethod
+    def wait_for_log(proxy, text, timeout=10):
+        """Waits for the watcher (a stat a second) to have logged `text`."""
+        deadline = time.monotonic() + timeout
+        while text not in proxy.stderr and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return proxy.stderr
+
+    def test_a_changed_file_is_read_again(self):
+        proxy = self.start_auth()
+        alice, carol = basic("alice", "alice pw"), basic("carol", "carol pw")
+        self.assertEqual(self.get(proxy, alice).status, 200)
+        self.assertEqual(self.get(proxy, carol).status, 407)
+        self.write_users(htpasswd_line("carol", "carol pw"))
+        self.assertIn("reloaded: 1 users", self.wait_for_log(proxy, "reloaded: 1 users"))
+        self.assertEqual(self.get(proxy, carol).status, 200)
+        # alice was cached, and is refused all the same once the file no longer has her.
+        self.assertEqual(self.get(proxy, alice).status, 407)
+
+    def test_a_broken_file_keeps_the_previous_users(self):
+        proxy = self.start_auth(cache_seconds=0)
+        self.write_users(htpasswd_line("alice", "alice pw") + "bob:plain-text-secret\n")
+        self.wait_for_log(proxy, "keeping the 2 users")
+        self.assertIn("users.htpasswd, line 2: user \"bob\": the hash is not a hash", proxy.stderr)
+        self.assertIn("keeping the 2 users loaded before", proxy.stderr)
+        self.assertNotIn("plain-text-secret", proxy.stderr)
+        self.assertEqual(self.get(proxy, basic("bob", "bob pw")).status, 200)
+
+    def test_a_weak_hash_stops_startup_naming_the_line(self):
+        self.write_users(htpasswd_line("alice", "alice pw") +
+                         subprocess.run(["htpasswd", "-nbm", "bob", "bob pw"],
+                                        capture_output=True, text=True, timeout=30,
+                                        check=True).stdout.strip() + "\n")
+        code, _, err = self.check_plugin_config(PLUGINS,
+                                                {"proxy_auth": {"users_file": self.users_file}})
+        self.assertEqual(code, 2, err)
+        self.assertIn("plugins.settings.proxy_auth.users_file: " + self.users_file +
+                      ", line 2: user \"bob\": the hash is Apache MD5 ($apr1$)", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
