@@ -150,6 +150,7 @@ void PluginRegistry::load_one(const std::string& name,
   config.size = sizeof(config);
   config.name = {name.data(), name.size()};
   config.settings_json = {settings_json.data(), settings_json.size()};
+  config.config_dir = {config_dir_.data(), config_dir_.size()};
   proxy_plugin_instance instance{};
   instance.size = sizeof(instance);
   char error[error_capacity] = {};

@@ -55,6 +55,8 @@ class PluginRegistry {
  public:
   // `timers` must outlive the registry; it is cancelled (cancel_all) at shutdown.
   // `host_version` is what plugins read as the proxy's version.
+  // The folder plugins take relative paths in their settings from (before load()).
+  void set_config_dir(std::string dir) { config_dir_ = std::move(dir); }
   // `worker_count`: the io threads that will run hooks, told to plugins at creation.
   explicit PluginRegistry(TimerService& timers, std::string host_version = {},
                           std::uint32_t worker_count = 1);
@@ -105,6 +107,7 @@ class PluginRegistry {
   TimerService& timers_;
   const std::string host_version_;  // plugins keep views of it: declared before them
   const std::uint32_t worker_count_;
+  std::string config_dir_;
   mutable CoreCounters counters_;
   EndpointRegistry endpoints_;
   // Index-aligned: libraries_[i] made plugins_[i] through contexts_[i]. libraries_ and

@@ -43,24 +43,19 @@ sdk::Decision verification_busy() {
   return sdk::Decision::unavailable("proxy authentication is busy: too many checks waiting", 1);
 }
 
-// NEEDS ABI 1.2 (transaction attributes): set the `user` attribute to `user` here, for
-// later hooks and the access log. Called for every admitted request with credentials,
-// from the hook (cache hit) or from a verification thread (deferred check), so the
-// attribute has to be settable through a Completion too, not only during the hook call.
+// The user goes to the `user` attribute, for later hooks and the access log; from the
+// hook (cache hit) or through a Completion (deferred check) alike.
 sdk::Decision admitted(std::string_view user) {
-  (void)user;
-  return sdk::Decision::allow();
+  return sdk::Decision::allow().with_attribute(std::string(sdk::attribute_user),
+                                               std::string(user));
 }
 
 }  // namespace
 
-// NEEDS A HOST FACT: the folder of the config file, which DESIGN takes a relative
-// users_file from. The ABI does not pass it to plugins yet (json_log's path is relative
-// to the working directory for the same reason), so until it does a relative users_file
-// is taken from the working directory. Change only this function when it arrives.
+// The folder a relative users_file is taken from: the main config file's (ABI 1.2);
+// the working directory on an older host.
 std::string config_folder(const sdk::PluginContext& context) {
-  (void)context;
-  return {};
+  return context.config_dir();
 }
 
 ProxyAuthPlugin::ProxyAuthPlugin(sdk::PluginContext& context)
@@ -109,11 +104,8 @@ void ProxyAuthPlugin::refresh_users() {
 }
 
 sdk::Decision ProxyAuthPlugin::require_credentials(std::string reason) const {
-  // NEEDS ABI 1.2 (headers on a rejection): this 407 must carry
-  // `Proxy-Authenticate: <challenge_>`, for plain HTTP and CONNECT alike; without it a
-  // client is not asked for credentials.
-  (void)challenge_;
-  return sdk::Decision::reject(407, std::move(reason));
+  // For plain HTTP and CONNECT alike: without the challenge a client is not asked.
+  return sdk::Decision::reject(407, std::move(reason)).with_header("Proxy-Authenticate", challenge_);
 }
 
 sdk::Decision ProxyAuthPlugin::too_many_failures(std::chrono::milliseconds wait) const {

@@ -124,7 +124,7 @@ class Created {
     Created created;
     const std::string name = "probe";
     const proxy_plugin_config config{sizeof(proxy_plugin_config), to_str(name),
-                                     to_str(settings_json)};
+                                     to_str(settings_json), to_str(std::string_view())};
     created.instance_.size = sizeof(created.instance_);
     char error[512] = {};
     created.result_ =

@@ -426,6 +426,10 @@ typedef struct proxy_plugin_config {
   size_t size;
   proxy_str name;          /* as listed in plugins.enabled */
   proxy_str settings_json; /* plugins.settings.<name> as JSON text; "{}" when absent */
+  /* since 1.2: the folder of the main config file (the first one loaded), absolute;
+   * relative paths in settings are taken from here. Empty when there is none. Valid
+   * during proxy_plugin_create only. */
+  proxy_str config_dir;
 } proxy_plugin_config;
 
 typedef struct proxy_plugin_instance {

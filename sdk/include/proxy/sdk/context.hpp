@@ -108,6 +108,10 @@ class PluginContext {
   const std::string& name() const { return name_; }
   // plugins.settings.<name> from the merged config; an empty object when absent.
   const nlohmann::json& settings() const { return settings_; }
+  // The folder of the main config file, absolute: relative paths in settings are taken
+  // from here. Empty on a host older than ABI 1.2, or without a config file.
+  const std::string& config_dir() const { return config_dir_; }
+  void set_config_dir(std::string dir) { config_dir_ = std::move(dir); }
   spdlog::logger& log() const { return *logger_; }
   const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
   const proxy_host_api* host_api() const { return host_; }
@@ -211,6 +215,7 @@ class PluginContext {
   const proxy_host_api* host_;
   std::string name_;
   nlohmann::json settings_;
+  std::string config_dir_;
   std::shared_ptr<spdlog::logger> logger_;
   std::list<Endpoint> endpoints_;  // stable addresses: the host keeps pointers
 };

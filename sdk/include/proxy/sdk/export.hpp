@@ -283,6 +283,9 @@ std::uint32_t create(const proxy_host_api* host, const proxy_plugin_config* conf
   try {
     nlohmann::json settings = nlohmann::json::parse(to_view(config->settings_json));
     auto instance = std::make_unique<Instance>(host, name, std::move(settings));
+    if (PROXY_ABI_HAS(config, proxy_plugin_config, config_dir)) {
+      instance->context.set_config_dir(std::string(to_view(config->config_dir)));
+    }
     auto plugin = std::make_unique<PluginT>(instance->context);
     // Worked out here, where the plugin's own class is known (see hooks_of).
     const HookSet hooks = hooks_of(*plugin);
