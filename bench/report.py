@@ -685,9 +685,10 @@ def full_report(run):
         f"GiB downloaded. The downloads are one {run.size_label} file fetched once by curl: "
         "through a CONNECT tunnel to nginx's TLS listener (curl does the TLS, the proxy only "
         "moves bytes), and as plain HTTP; MB/s is 10^6 bytes per second from curl's "
-        "`speed_download`. *KiB RSS / idle connection* is (RSS after − RSS before) divided "
-        "by the connections the proxy still held, each of which had sent only half a request "
-        f"line. *Fresh request*: {meta['fresh_pairs']} pairs of new curl processes, one "
+        "`speed_download`. *KiB RSS / connection* is (RSS after − RSS before) divided by "
+        "the connections the proxy still held: first quiet keep-alive clients that sent "
+        "nothing, then slow ones that sent half a request line and went quiet. "
+        f"*Fresh request*: {meta['fresh_pairs']} pairs of new curl processes, one "
         "through the proxy and one direct, in alternating order; the median of the pairs' "
         "differences in curl's `time_total`, and the sum through the proxy divided by the "
         "sum direct (the direct column shows direct's own median).",

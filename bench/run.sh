@@ -552,7 +552,7 @@ EOF
   json=$(
     ulimit -n $((many + 1024)) 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
     timeout 600 python3 "$here/idle_conns.py" --port "$p_many" --pid "$pid_many" \
-      --count "$many" --sources "$sources" --deadline 240 --settle-max 30
+      --count "$many" --sources "$sources" --deadline 240 --settle-max 30 --payload none
   ) || json=""
   record ours many "${json:-null}"
   if alive "$pid_many"; then

@@ -40,7 +40,8 @@ bool AttributeList::set(std::string_view name, std::string_view value) {
   views_.clear();
   views_.reserve(fields_.size());
   for (const auto& [field_name, field_value] : fields_) {
-    views_.push_back({{field_name.data(), field_name.size()}, {field_value.data(), field_value.size()}});
+    views_.push_back(
+        {{field_name.data(), field_name.size()}, {field_value.data(), field_value.size()}});
   }
   return true;
 }

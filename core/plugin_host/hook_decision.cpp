@@ -27,8 +27,8 @@ std::string_view view(proxy_str s) {
 // Names the host writes on its own answers: a plugin's copy would contradict them.
 bool host_written(std::string_view name) {
   static constexpr std::array<std::string_view, 11> names = {
-      "content-length", "transfer-encoding", "connection", "content-type", "via",
-      "retry-after",    "keep-alive",        "proxy-connection", "te", "trailer", "upgrade"};
+      "content-length", "transfer-encoding", "connection", "content-type", "via",    "retry-after",
+      "keep-alive",     "proxy-connection",  "te",         "trailer",      "upgrade"};
   return std::any_of(names.begin(), names.end(),
                      [&](std::string_view other) { return header_name_equals(name, other); });
 }
@@ -60,10 +60,8 @@ void read_headers(const proxy_decision& decision, const std::string& plugin, Hoo
   }
 }
 
-void read_attributes(const proxy_decision& decision, const std::string& plugin,
-                     HookDecision& out) {
-  if (!PROXY_ABI_HAS(&decision, proxy_decision, attribute_count) ||
-      decision.attribute_count == 0) {
+void read_attributes(const proxy_decision& decision, const std::string& plugin, HookDecision& out) {
+  if (!PROXY_ABI_HAS(&decision, proxy_decision, attribute_count) || decision.attribute_count == 0) {
     return;
   }
   if (decision.attributes == nullptr) {
@@ -73,11 +71,11 @@ void read_attributes(const proxy_decision& decision, const std::string& plugin,
   for (std::uint32_t i = 0; i < decision.attribute_count; ++i) {
     const std::string_view name = view(decision.attributes[i].name);
     const std::string_view value = view(decision.attributes[i].value);
-    if (i >= PROXY_ATTRIBUTES_MAX || !valid_attribute_name(name) ||
-        !valid_attribute_value(value)) {
-      spdlog::warn("[{}] attribute {} refused: over PROXY_ATTRIBUTES_MAX, or a name or value "
-                   "outside the rules of abi.h",
-                   plugin, i);
+    if (i >= PROXY_ATTRIBUTES_MAX || !valid_attribute_name(name) || !valid_attribute_value(value)) {
+      spdlog::warn(
+          "[{}] attribute {} refused: over PROXY_ATTRIBUTES_MAX, or a name or value "
+          "outside the rules of abi.h",
+          plugin, i);
       continue;
     }
     out.attributes.push_back({std::string(name), std::string(value)});
@@ -123,8 +121,8 @@ HookDecision read_verdict(const proxy_decision& decision, const std::string& plu
         return HookDecision::failed(
             plugin, "rejected with invalid status " + std::to_string(status) + ": " + reason);
       }
-      HookDecision out =
-          HookDecision::make(PROXY_VERDICT_REJECT, static_cast<int>(status), std::move(reason), plugin);
+      HookDecision out = HookDecision::make(PROXY_VERDICT_REJECT, static_cast<int>(status),
+                                            std::move(reason), plugin);
       if (PROXY_ABI_HAS(&decision, proxy_decision, retry_after_seconds)) {
         out.retry_after_seconds = decision.retry_after_seconds;
       }

@@ -22,15 +22,7 @@ class PluginLibrary;
 class TimerService;
 
 // The hook points, as the core names them.
-enum class HookPoint : std::size_t {
-  accept,
-  request,
-  sni,
-  bytes,
-  response,
-  close,
-  connection_end
-};
+enum class HookPoint : std::size_t { accept, request, sni, bytes, response, close, connection_end };
 inline constexpr std::size_t hook_point_count = 7;
 
 // One created plugin instance, as the data path uses it.

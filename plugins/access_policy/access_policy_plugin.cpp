@@ -25,7 +25,8 @@ AccessPolicyPlugin::AccessPolicyPlugin(sdk::PluginContext& context)
         "case-sensitively, so it does not allow its uppercase form",
         method);
   }
-  std::vector<std::string> methods(settings.allowed_methods.begin(), settings.allowed_methods.end());
+  std::vector<std::string> methods(settings.allowed_methods.begin(),
+                                   settings.allowed_methods.end());
   std::sort(methods.begin(), methods.end());
   for (const std::string& method : methods) {
     allow_header_.append(allow_header_.empty() ? "" : ", ").append(method);

@@ -46,8 +46,7 @@ sdk::Decision verification_busy() {
 // The user goes to the `user` attribute, for later hooks and the access log; from the
 // hook (cache hit) or through a Completion (deferred check) alike.
 sdk::Decision admitted(std::string_view user) {
-  return sdk::Decision::allow().with_attribute(std::string(sdk::attribute_user),
-                                               std::string(user));
+  return sdk::Decision::allow().with_attribute(std::string(sdk::attribute_user), std::string(user));
 }
 
 }  // namespace
@@ -105,7 +104,8 @@ void ProxyAuthPlugin::refresh_users() {
 
 sdk::Decision ProxyAuthPlugin::require_credentials(std::string reason) const {
   // For plain HTTP and CONNECT alike: without the challenge a client is not asked.
-  return sdk::Decision::reject(407, std::move(reason)).with_header("Proxy-Authenticate", challenge_);
+  return sdk::Decision::reject(407, std::move(reason))
+      .with_header("Proxy-Authenticate", challenge_);
 }
 
 sdk::Decision ProxyAuthPlugin::too_many_failures(std::chrono::milliseconds wait) const {

@@ -9,6 +9,7 @@ The users file is made by the real htpasswd (apache2-utils), bcrypt at its lowes
 so the tests stay fast."""
 
 import base64
+import json
 import os
 import subprocess
 import time
@@ -69,13 +70,16 @@ class Credentials(ProxyAuthTestCase):
                  ("Basic !!!!", b"not valid base64"),
                  (basic("alice", "wrong"), b"invalid proxy credentials"),
                  (basic("mallory", "alice pw"), b"invalid proxy credentials")]
+        challenge = 'Basic realm="proxy-server", charset="UTF-8"'
         for authorization, reason in cases:
             with self.subTest(authorization=authorization):
                 response = self.get(proxy, authorization)
                 self.assertEqual(response.status, 407, response)
                 self.assertIn(reason, response.body)
+                self.assertEqual(response.header_values("Proxy-Authenticate"), [challenge])
                 response = self.connect_tunnel(proxy, authorization)
                 self.assertEqual(response.status, 407, response)
+                self.assertEqual(response.header_values("Proxy-Authenticate"), [challenge])
         self.assertEqual(self.origin.requests_for("/fixed"), [])
         self.assert_proxy_alive(proxy)
 
@@ -173,6 +177,28 @@ class UsersFile(ProxyAuthTestCase):
         self.assertEqual(code, 2, err)
         self.assertIn("plugins.settings.proxy_auth.users_file: " + self.users_file +
                       ", line 2: user \"bob\": the hash is Apache MD5 ($apr1$)", err)
+
+
+class UserInTheAccessLog(ProxyAuthTestCase):
+    """The user attribute proxy_auth sets reaches json_log's line; no user, null."""
+
+    def test_the_authenticated_user_is_logged_and_an_anonymous_one_is_null(self):
+        log_path = os.path.join(self.configs.path, "access.log")
+        proxy = self.start_proxy(
+            enabled=["http_parser", "proxy_auth", "json_log"],
+            settings={"proxy_auth": {"users_file": self.users_file},
+                      "json_log": {"path": log_path, "flush_interval_ms": 10}})
+        self.assertEqual(self.get(proxy, basic("alice", "alice pw")).status, 200)  # deferred
+        self.assertEqual(self.get(proxy, basic("alice", "alice pw")).status, 200)  # cached
+        self.assertEqual(self.get(proxy).status, 407)
+        lines = []
+        deadline = time.monotonic() + 5
+        while len(lines) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with open(log_path, "rb") as f:
+                lines = [json.loads(raw) for raw in f.read().splitlines()]
+        self.assertEqual([(line["status"], line["user"]) for line in lines],
+                         [(200, "alice"), (200, "alice"), (407, None)])
 
 
 if __name__ == "__main__":

@@ -135,7 +135,8 @@ inline void on_close(void* self, const proxy_transaction* transaction) {
 
 inline void on_connection_end(void* self, const proxy_conn_info* conn) {
   Instance& in = self_of(self);
-  observe(in, "on_connection_end", [&] { in.plugin->on_connection_end(Connection(*conn, in.host, nullptr)); });
+  observe(in, "on_connection_end",
+          [&] { in.plugin->on_connection_end(Connection(*conn, in.host, nullptr)); });
 }
 
 // ---- HTTP parser capability: C entry points over HttpMessageParser ----------------------
