@@ -247,11 +247,11 @@ asio::awaitable<bool> Session::accept_connection() {
   const host::DecidingHookArgs args{&conn_info_};
   auto progress = host::HookChain::run(context_.registry, host::DecidingHook::accept, args);
   // (No co_await inside ?: or &&: GCC 12 mishandles the temporaries there.)
-  if (!progress.decision) {
-    progress.decision =
-        co_await wait_for_deferral(host::DecidingHook::accept, args, std::move(progress));
+  std::optional<host::HookDecision> decided = std::move(progress.decision);
+  if (!decided) {
+    decided = co_await wait_for_deferral(host::DecidingHook::accept, args, std::move(progress));
   }
-  const host::HookDecision& decision = *progress.decision;
+  const host::HookDecision& decision = *decided;
   if (!decision.allowed()) {
     spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
                   decision.reason);
@@ -323,11 +323,11 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
   host::RequestView view(request, true, &transaction_->attributes);
   const host::DecidingHookArgs args{&conn_info_, &view, nullptr, &transaction_->attributes};
   auto progress = host::HookChain::run(context_.registry, host::DecidingHook::request, args);
-  if (!progress.decision) {
-    progress.decision =
-        co_await wait_for_deferral(host::DecidingHook::request, args, std::move(progress));
+  std::optional<host::HookDecision> decided = std::move(progress.decision);
+  if (!decided) {
+    decided = co_await wait_for_deferral(host::DecidingHook::request, args, std::move(progress));
   }
-  const host::HookDecision& decision = *progress.decision;
+  const host::HookDecision& decision = *decided;
   if (!decision.allowed()) {
     transaction_->verdict = decision.verdict;
     transaction_->decided_by = decision.plugin;

@@ -121,11 +121,11 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     const host::DecidingHookArgs args{&conn_info_, &request_view, hello_view.get(),
                                       &transaction_->attributes};
     auto progress = host::HookChain::run(context_.registry, host::DecidingHook::sni, args);
-    if (!progress.decision) {
-      progress.decision =
-          co_await wait_for_deferral(host::DecidingHook::sni, args, std::move(progress));
+    std::optional<host::HookDecision> decided = std::move(progress.decision);
+    if (!decided) {
+      decided = co_await wait_for_deferral(host::DecidingHook::sni, args, std::move(progress));
     }
-    const host::HookDecision& decision = *progress.decision;
+    const host::HookDecision& decision = *decided;
     if (!decision.allowed()) {
       // Nothing peeked has reached the upstream: close both sides.
       transaction_->verdict = decision.verdict;
