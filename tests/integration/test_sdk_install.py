@@ -160,6 +160,7 @@ class InstalledSdkTest(ForwardProxyTestCase):
         response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
         self.assertEqual(response.status, 403)
         self.assertIn(b"host not on the allowlist", response.body)
+        self.assertEqual(response.header("X-Allowlist"), "denied")  # a header on a completion
         self.assertGreaterEqual(elapsed, 0.1)
         self.assertEqual(origin.requests_for("/fixed"), [])
 
