@@ -16,7 +16,7 @@ import time
 import unittest
 
 from httpclient import ForwardProxyTestCase, request_bytes
-from origins import FIXED_BODY
+from origins import FIXED_BODY, TestCertificate, tls_server_context
 
 PLUGINS = ["http_parser", "proxy_auth"]
 
@@ -203,3 +203,37 @@ class UserInTheAccessLog(ProxyAuthTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WithCurl(TestCertificate, ProxyAuthTestCase):
+    """What users run: curl --proxy-user, for plain HTTP and HTTPS through CONNECT, the
+    origin's certificate verified end to end."""
+
+    def curl(self, proxy, url, user=None):
+        args = ["curl", "-s", "-o", "-", "-w", "\n%{http_code} %{http_connect}", "--max-time", "20",
+                "--proxy", f"http://127.0.0.1:{proxy.port}", "--cacert", self.cert]
+        if user:
+            args += ["--proxy-user", user]
+        done = subprocess.run(args + [url], capture_output=True, timeout=30,
+                              stdin=subprocess.DEVNULL, check=False)
+        body, _, codes = done.stdout.rpartition(b"\n")
+        code, connect_code = (int(c) for c in codes.split())
+        # A refused CONNECT has no origin answer: its code is the CONNECT's own.
+        return (code or connect_code), body
+
+    def test_right_and_wrong_passwords_for_http_and_https_through_connect(self):
+        tls_origin = self.start_origin(tls_context=tls_server_context(self.cert, self.key))
+        proxy = self.start_auth()
+        plain = self.origin.url("/fixed")
+        https = f"https://localhost:{tls_origin.port}/fixed"
+        self.assertEqual(self.curl(proxy, plain, "alice:alice pw"), (200, FIXED_BODY))
+        self.assertEqual(self.curl(proxy, https, "bob:bob pw"), (200, FIXED_BODY))
+        self.assertEqual(self.curl(proxy, plain, "alice:wrong")[0], 407)
+        self.assertEqual(self.curl(proxy, https, "bob:wrong")[0], 407)
+        self.assertEqual(self.curl(proxy, plain)[0], 407)
+        for origin in (self.origin, tls_origin):
+            for request in origin.requests_for("/fixed"):
+                self.assertIsNone(request.header("Proxy-Authorization"))
+        self.assertEqual(len(self.origin.requests_for("/fixed")), 1)
+        self.assertEqual(len(tls_origin.requests_for("/fixed")), 1)
+
