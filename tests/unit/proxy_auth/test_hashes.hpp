@@ -2,15 +2,11 @@
 
 #include <crypt.h>
 
-#include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
-#include <gtest/gtest.h>
-#include <unistd.h>
+#include "temp_dir.hpp"
 
 namespace proxy::plugins::proxy_auth::testing {
 
@@ -35,32 +31,6 @@ inline std::string bcrypt_hash(const std::string& password) {
   return make_hash("$2b$", password, 4);
 }
 
-// A fresh folder per test, removed afterwards, so tests can run in parallel (ctest -j).
-class TempDirTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("proxy_auth_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) +
-            "_" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  // Writes text to dir_/name and returns the path.
-  std::string write(const std::string& name, const std::string& text) {
-    const std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    return path.string();
-  }
-
-  std::filesystem::path dir_;
-};
+using test_support::TempDirTest;
 
 }  // namespace proxy::plugins::proxy_auth::testing
