@@ -1,6 +1,7 @@
 #include "connection/timed_socket.hpp"
 
 #include <array>
+#include <optional>
 #include <vector>
 
 namespace proxy::core {
@@ -47,7 +48,6 @@ asio::awaitable<IoStatus> TimedSocket::read_some(std::string& buffer, std::size_
   if (deadline.at() <= Clock::now()) {
     co_return IoStatus::timed_out;
   }
-  std::vector<char>& bytes = scratch(max);
   const Watch watch(read_, deadline);
   bool wait_first = !maybe_readable_;
   maybe_readable_ = false;
@@ -61,28 +61,27 @@ asio::awaitable<IoStatus> TimedSocket::read_some(std::string& buffer, std::size_
       }
     }
     wait_first = true;
-    const std::size_t n = socket_.read_some(asio::buffer(bytes.data(), max), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      continue;  // a spurious wake-up
+    std::size_t n = 0;
+    if (const auto status = try_read(buffer, max, n)) {
+      maybe_readable_ = n == max;
+      co_return *status;
     }
-    if (ec == asio::error::eof) {
-      co_return IoStatus::closed;
-    }
-    if (ec) {
-      co_return IoStatus::failed;
-    }
-    buffer.append(bytes.data(), n);
-    maybe_readable_ = n == max;
-    co_return IoStatus::ok;
+    // Nothing there: a spurious wake-up, wait again.
   }
 }
 
 IoStatus TimedSocket::read_now(std::string& buffer, std::size_t max) {
+  std::size_t n = 0;
+  return try_read(buffer, max, n).value_or(IoStatus::ok);
+}
+
+std::optional<IoStatus> TimedSocket::try_read(std::string& buffer, std::size_t max,
+                                              std::size_t& n) {
   std::vector<char>& bytes = scratch(max);
   boost::system::error_code ec;
-  const std::size_t n = socket_.read_some(asio::buffer(bytes.data(), max), ec);
+  n = socket_.read_some(asio::buffer(bytes.data(), max), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    return IoStatus::ok;
+    return std::nullopt;
   }
   if (ec == asio::error::eof) {
     return IoStatus::closed;

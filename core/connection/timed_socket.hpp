@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,6 +107,9 @@ class TimedSocket {
   class Watch;
 
   static std::vector<char>& scratch(std::size_t size);
+  // One non-blocking read into the thread's scratch, appended to `buffer` (`n` bytes);
+  // nullopt when nothing was there.
+  std::optional<IoStatus> try_read(std::string& buffer, std::size_t max, std::size_t& n);
   static IoStatus status_of(const boost::system::error_code& ec, const Pending& slot);
 
   tcp::socket socket_;
