@@ -108,12 +108,20 @@ sdk::Decision ProxyAuthPlugin::require_credentials(std::string reason) const {
       .with_header("Proxy-Authenticate", challenge_);
 }
 
+// Credentials were sent and are wrong: a failed attempt, for the metrics.
+sdk::Decision ProxyAuthPlugin::refuse_credentials(std::string reason) const {
+  return require_credentials(std::move(reason))
+      .with_attribute(std::string(sdk::attribute_auth_failure),
+                      std::string(sdk::auth_failure_invalid));
+}
+
 sdk::Decision ProxyAuthPlugin::too_many_failures(std::chrono::milliseconds wait) const {
   const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
-  return sdk::Decision::rate_limited(
-      "too many failed proxy authentication attempts: " + std::to_string(failures_.max_failures()) +
-          " per minute",
-      static_cast<std::uint32_t>(std::max<std::int64_t>(seconds, 1)));
+  return sdk::Decision::rate_limited("too many failed proxy authentication attempts: " +
+                                         std::to_string(failures_.max_failures()) + " per minute",
+                                     static_cast<std::uint32_t>(std::max<std::int64_t>(seconds, 1)))
+      .with_attribute(std::string(sdk::attribute_auth_failure),
+                      std::string(sdk::auth_failure_throttled));
 }
 
 sdk::Decision ProxyAuthPlugin::on_request(const sdk::Connection& conn, sdk::Request& request) {
@@ -125,7 +133,7 @@ sdk::Decision ProxyAuthPlugin::on_request(const sdk::Connection& conn, sdk::Requ
   for (std::size_t i = 0; i < headers.size(); ++i) {
     if (sdk::iequals(headers[i].name, authorization_header)) {
       if (authorization) {
-        return require_credentials("more than one Proxy-Authorization header");
+        return refuse_credentials("more than one Proxy-Authorization header");
       }
       authorization = headers[i].value;
     }
@@ -135,7 +143,7 @@ sdk::Decision ProxyAuthPlugin::on_request(const sdk::Connection& conn, sdk::Requ
   }
   CredentialsParse parsed = parse_basic_credentials(*authorization);
   if (!parsed.credentials) {
-    return require_credentials(std::move(parsed.problem));
+    return refuse_credentials(std::move(parsed.problem));
   }
   BasicCredentials& credentials = *parsed.credentials;
 
@@ -154,7 +162,7 @@ sdk::Decision ProxyAuthPlugin::on_request(const sdk::Connection& conn, sdk::Requ
   const std::string* hash = users->users.find(credentials.user);
   if (hash == nullptr && users->users.size() == 0) {
     wipe(credentials.password);
-    return require_credentials(std::string(invalid_credentials));
+    return refuse_credentials(std::string(invalid_credentials));
   }
   if (!failures_.charge(client, now)) {
     wipe(credentials.password);
@@ -180,11 +188,11 @@ sdk::Decision ProxyAuthPlugin::on_request(const sdk::Connection& conn, sdk::Requ
           pending->finish(admitted(user));
           return;
         }
-        pending->finish(require_credentials(std::string(invalid_credentials)));
+        pending->finish(refuse_credentials(std::string(invalid_credentials)));
         return;
       case VerifyOutcome::mismatch:
         context_.log().debug("client {}: {}", common::quoted(client), invalid_credentials);
-        pending->finish(require_credentials(std::string(invalid_credentials)));
+        pending->finish(refuse_credentials(std::string(invalid_credentials)));
         return;
       case VerifyOutcome::error:
         failures_.refund(client);

@@ -35,6 +35,7 @@ class ProxyAuthPlugin final : public sdk::Plugin {
 
  private:
   sdk::Decision require_credentials(std::string reason) const;
+  sdk::Decision refuse_credentials(std::string reason) const;
   sdk::Decision too_many_failures(std::chrono::milliseconds wait) const;
   void refresh_users();
 

@@ -11,6 +11,7 @@ so the tests stay fast."""
 import base64
 import json
 import os
+import re
 import subprocess
 import time
 import unittest
@@ -136,6 +137,44 @@ class Failures(ProxyAuthTestCase):
         self.assertEqual(self.origin.requests_for("/fixed"), [])
         # Requests without credentials are not counted, and still get the challenge.
         self.assertEqual(self.get(proxy).status, 407)
+
+
+    def auth_failures(self, proxy, expected, timeout=10):
+        """proxy_auth_failures_total by reason, scraped until it shows `expected` (each
+        transaction is counted when its connection moves on or closes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.exchange(proxy, b"GET /_metrics HTTP/1.1\r\nHost: proxy\r\n"
+                                            b"Connection: close\r\n\r\n")
+            self.assertEqual(response.status, 200, response)
+            counts = dict(re.findall(rb'(?m)^proxy_auth_failures_total\{reason="(\w+)"\} (\d+)$',
+                                     response.body))
+            counts = {name.decode(): int(count) for name, count in counts.items()}
+            if counts == expected or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.05)
+
+    def test_the_eleventh_failure_gets_429_unchecked_and_the_metrics_count_both(self):
+        # A hash slow enough to time: every wrong password pays for its check, the
+        # eleventh attempt (default max_failures: 10) is refused without one.
+        self.write_users(htpasswd_line("alice", "alice pw", cost=10))
+        proxy = self.start_proxy(enabled=PLUGINS + ["metrics"],
+                                 settings={"proxy_auth": {"users_file": self.users_file}})
+        checked = []
+        for _ in range(10):
+            started = time.monotonic()
+            self.assertEqual(self.get(proxy, basic("alice", "guess")).status, 407)
+            checked.append(time.monotonic() - started)
+        self.assertEqual(self.get(proxy).status, 407)  # no credentials: not a failure
+        started = time.monotonic()
+        response = self.get(proxy, basic("alice", "guess"))
+        unchecked = time.monotonic() - started
+        self.assertEqual(response.status, 429, response)
+        print(f"checked at best {min(checked) * 1000:.1f} ms, refused unchecked in "
+              f"{unchecked * 1000:.1f} ms")
+        self.assertLess(unchecked, min(checked) / 2)
+        expected = {"invalid_credentials": 10, "too_many_failures": 1}
+        self.assertEqual(self.auth_failures(proxy, expected), expected)
 
 
 class UsersFile(ProxyAuthTestCase):

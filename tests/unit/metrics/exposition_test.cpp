@@ -80,6 +80,7 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_request_duration_seconds", "histogram"},
       {"proxy_tunnel_duration_seconds", "histogram"},
       {"proxy_build_info", "gauge"},
+      {"proxy_auth_failures_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -104,6 +105,22 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   EXPECT_NE(page.find("\nproxy_connections_refused_total 2\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_tunnels_active 1\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
+}
+
+TEST(Exposition, AuthFailuresShowTheirReasonsAlwaysAndOtherOnlyOnceSeen) {
+  TrafficSnapshot s = snapshot_with(1, 1);
+  s.auth_failures[auth_failure_slot("too_many_failures")] = 4;
+  std::string page =
+      render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"invalid_credentials\"} 0\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"too_many_failures\"} 4\n"),
+            std::string::npos);
+  EXPECT_EQ(page.find("reason=\"other\""), std::string::npos);
+  s.auth_failures[known_auth_failures.size()] = 1;
+  page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"other\"} 1\n"), std::string::npos);
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

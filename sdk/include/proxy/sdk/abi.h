@@ -122,6 +122,13 @@ typedef struct proxy_decision {
 #define PROXY_ATTRIBUTE_NAME_MAX 32
 #define PROXY_ATTRIBUTE_VALUE_MAX 256
 #define PROXY_ATTRIBUTE_USER "user"
+/* Set by an authentication plugin on a refusal that counts as a failed attempt:
+ * PROXY_AUTH_FAILURE_INVALID (credentials sent and refused) or PROXY_AUTH_FAILURE_THROTTLED
+ * (refused unchecked after too many failures). A challenge to a client that sent no
+ * credentials is not a failure. proxy_auth_failures_total{reason} counts them. */
+#define PROXY_ATTRIBUTE_AUTH_FAILURE "auth_failure"
+#define PROXY_AUTH_FAILURE_INVALID "invalid_credentials"
+#define PROXY_AUTH_FAILURE_THROTTLED "too_many_failures"
 
 typedef struct proxy_conn_info {
   size_t size;

@@ -153,6 +153,10 @@ class Decision {
 
 // The transaction attribute naming who the client authenticated as.
 inline constexpr std::string_view attribute_user = PROXY_ATTRIBUTE_USER;
+// Why an authentication attempt failed (see PROXY_ATTRIBUTE_AUTH_FAILURE in abi.h).
+inline constexpr std::string_view attribute_auth_failure = PROXY_ATTRIBUTE_AUTH_FAILURE;
+inline constexpr std::string_view auth_failure_invalid = PROXY_AUTH_FAILURE_INVALID;
+inline constexpr std::string_view auth_failure_throttled = PROXY_AUTH_FAILURE_THROTTLED;
 
 // The promise to finish a deferred decision. Move-only; complete() takes effect once.
 // Dropping it uncompleted fails closed: the transaction is rejected with 500.
