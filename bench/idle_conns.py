@@ -28,7 +28,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import procstat  # noqa: E402
 
-PAYLOAD = b"GET http://127.0.0.1/ HT"
+# What each connection sends before it goes quiet (--payload): half a request line, as a
+# slow client would, or nothing, as an idle keep-alive client between requests.
+PAYLOADS = {"half-request": b"GET http://127.0.0.1/ HT", "none": b""}
+PAYLOAD = PAYLOADS["half-request"]
 # Linux: take the port at connect() time, per 4-tuple, not at bind() time per address.
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 SPARE_FDS = 64  # per client process: pipes, stdio, Python's own
@@ -91,7 +94,8 @@ def open_connections(host, port, count, deadline, sources, in_flight=250):
                 s.close()
                 continue
             try:
-                s.send(PAYLOAD)
+                if PAYLOAD:
+                    s.send(PAYLOAD)
             except OSError as e:
                 count_error(errors, e.errno)
                 s.close()
@@ -211,7 +215,10 @@ def main():
                     help="comma-separated local addresses to connect from, in turn")
     ap.add_argument("--deadline", type=float, default=40.0, help="seconds to open them")
     ap.add_argument("--settle-max", type=float, default=10.0)
+    ap.add_argument("--payload", choices=sorted(PAYLOADS), default="half-request")
     args = ap.parse_args()
+    global PAYLOAD
+    PAYLOAD = PAYLOADS[args.payload]
     args.sources = [a for a in args.sources.split(",") if a]
 
     limit = raise_nofile(args.count + SPARE_FDS * 4)

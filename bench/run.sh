@@ -383,14 +383,17 @@ snapshot() { # PHASE: each live proxy's current and peak RSS, and the load, afte
 }
 snapshot start
 
-# (d) RSS per idle connection, on fresh processes.
+# (d) RSS per idle connection, on fresh processes: quiet keep-alive clients (connected,
+# nothing sent yet), then slow ones that sent half a request line and went quiet.
 for name in "${proxies[@]}"; do
   check_alive "$name" idle || continue
-  log "idle connections: $name ($idle_conns)"
-  json=$(timeout 120 python3 "$here/idle_conns.py" --port "${proxy_port[$name]}" \
-    --pid "${proxy_pid[$name]}" --count "$idle_conns") || json=""
-  record "$name" idle "${json:-null}"
-  sleep "$idle_pause" # let the proxy notice the closes before the next test
+  for payload in none half-request; do
+    log "idle connections: $name ($idle_conns, payload $payload)"
+    json=$(timeout 120 python3 "$here/idle_conns.py" --port "${proxy_port[$name]}" \
+      --pid "${proxy_pid[$name]}" --count "$idle_conns" --payload "$payload") || json=""
+    record "$name" "$([ "$payload" = none ] && echo idle_quiet || echo idle)" "${json:-null}"
+    sleep "$idle_pause" # let the proxy notice the closes before the next test
+  done
 done
 snapshot idle
 
@@ -549,7 +552,7 @@ EOF
   json=$(
     ulimit -n $((many + 1024)) 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
     timeout 600 python3 "$here/idle_conns.py" --port "$p_many" --pid "$pid_many" \
-      --count "$many" --sources "$sources" --deadline 240 --settle-max 30
+      --count "$many" --sources "$sources" --deadline 240 --settle-max 30 --payload none
   ) || json=""
   record ours many "${json:-null}"
   if alive "$pid_many"; then

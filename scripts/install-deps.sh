@@ -12,6 +12,8 @@ packages=(
   clang-format clang-tidy
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, and llvm-symbolizer for its stacks
   python3 openssl libssl-dev curl procps iproute2
+  libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
+  apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
 )
 
 sudo_cmd=()

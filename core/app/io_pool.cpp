@@ -4,10 +4,12 @@
 
 namespace proxy::app {
 
+std::size_t IoPool::resolve_workers(std::size_t workers) {
+  return workers != 0 ? workers : std::max(1U, std::thread::hardware_concurrency());
+}
+
 IoPool::IoPool(std::size_t workers) {
-  if (workers == 0) {
-    workers = std::max(1U, std::thread::hardware_concurrency());
-  }
+  workers = resolve_workers(workers);
   contexts_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) {
     contexts_.push_back(std::make_unique<asio::io_context>(1));

@@ -18,6 +18,8 @@ namespace proxy::app {
 class IoPool {
  public:
   // workers == 0 means one per core.
+  // `workers` as configured: 0 means one per CPU.
+  static std::size_t resolve_workers(std::size_t workers);
   explicit IoPool(std::size_t workers);
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;

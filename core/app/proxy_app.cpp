@@ -196,7 +196,11 @@ int run_app(const CliOptions& options) {
   }
 
   AsioTimerService timers;
-  host::PluginRegistry registry(timers, version);
+  host::PluginRegistry registry(
+      timers, version, static_cast<std::uint32_t>(IoPool::resolve_workers(config.server.workers)));
+  if (!config.files.empty()) {
+    registry.set_config_dir(fs::absolute(config.files.front()).parent_path().string());
+  }
   try {
     registry.load(config.plugins.enabled, dirs, settings_as_json(config));
     registry.require_http_parser();

@@ -1,7 +1,4 @@
 // Session::ClientWatch: noticing a client that leaves while the session waits elsewhere.
-#include <algorithm>
-#include <vector>
-
 #include "connection/session.hpp"
 
 namespace proxy::core {
@@ -12,8 +9,8 @@ Session::ClientWatch::ClientWatch(Session& session, bool eof_is_gone, std::funct
   state_->on_gone = std::move(on_gone);
   auto self = session.shared_from_this();
   asio::co_spawn(
-      session.client_.get_executor(), [self, state = state_] { return self->watch_client(state); },
-      asio::detached);
+      session.client_.socket().get_executor(),
+      [self, state = state_] { return self->watch_client(state); }, asio::detached);
 }
 
 Session::ClientWatch::~ClientWatch() {
@@ -21,8 +18,7 @@ Session::ClientWatch::~ClientWatch() {
   state_->on_gone = nullptr;
   // The session has no other operation on the client socket while a watch is up, so
   // this cancels only the watch's wait; its coroutine then ends without touching anything.
-  boost::system::error_code ignored;
-  session_.client_.cancel(ignored);
+  session_.client_.cancel();
 }
 
 asio::awaitable<void> Session::watch_client(std::shared_ptr<ClientWatch::State> state) {
@@ -35,10 +31,13 @@ asio::awaitable<void> Session::watch_client(std::shared_ptr<ClientWatch::State> 
     }
   };
   for (;;) {
+    // Not a TimedSocket wait: the waiting operation elsewhere holds the deadline.
     boost::system::error_code ec;
-    co_await client_.async_wait(tcp::socket::wait_read,
-                                asio::redirect_error(asio::use_awaitable, ec));
-    if (state->stopped || closed_ || ec == asio::error::operation_aborted) {
+    co_await client_.socket().async_wait(tcp::socket::wait_read,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+    // A watch that ended (its destructor cancelled this wait, or it ended before the
+    // wait began) must not take bytes: the session reads the client again by now.
+    if (state->stopped || closed_) {
       co_return;
     }
     if (ec) {
@@ -48,24 +47,15 @@ asio::awaitable<void> Session::watch_client(std::shared_ptr<ClientWatch::State> 
     if (client_buffer_.size() >= limit) {
       co_return;  // nothing more fits: the wait's own deadline bounds it from here
     }
-    // Readable, and the socket is non-blocking: this does not block.
-    std::vector<char>& scratch = read_scratch(limit - client_buffer_.size());
-    const std::size_t n = client_.read_some(
-        asio::buffer(scratch.data(), std::min(scratch.size(), limit - client_buffer_.size())), ec);
-    client_buffer_.append(scratch.data(), n);
-    if (ec == asio::error::would_block) {
+    const IoStatus read = client_.read_now(client_buffer_, limit - client_buffer_.size());
+    if (read == IoStatus::ok) {
       continue;
     }
-    if (ec == asio::error::eof) {
-      if (state->eof_is_gone) {
-        gone();
-      }
+    if (read == IoStatus::closed && !state->eof_is_gone) {
       co_return;
     }
-    if (ec) {
-      gone();
-      co_return;
-    }
+    gone();
+    co_return;
   }
 }
 

@@ -38,8 +38,8 @@ std::string_view trim(std::string_view text) {
 
 // Calls fn(option) for each element of every Connection field.
 template <class Fn>
-void for_each_connection_option(const HeaderPairs& fields, Fn fn) {
-  for (const auto& [name, value] : fields) {
+void for_each_connection_option(const host::HeaderList& fields, Fn fn) {
+  for (const auto& [name, value] : fields.fields()) {
     if (!iequals(name, "connection")) {
       continue;
     }
@@ -59,26 +59,6 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
-// The received Transfer-Encoding values as one list, in order.
-std::string received_codings(const HeaderPairs& fields) {
-  std::string codings;
-  for (const auto& [name, value] : fields) {
-    if (iequals(name, "transfer-encoding")) {
-      codings.append(codings.empty() ? "" : ", ").append(trim(value));
-    }
-  }
-  return codings;
-}
-
-const std::string* received_content_length(const HeaderPairs& fields) {
-  for (const auto& [name, value] : fields) {
-    if (iequals(name, "content-length")) {
-      return &value;
-    }
-  }
-  return nullptr;
-}
-
 bool ends_with_chunked(std::string_view codings) {
   const auto comma = codings.rfind(',');
   const std::string_view last =
@@ -95,21 +75,20 @@ void append_body_framing(std::string& out, const ReceivedHead& received) {
     case PROXY_BODY_CHUNKED: {
       // The codings as received (the bytes are relayed coded as they came); chunked
       // whatever a lax parser let through, since that is how the proxy delimits the body.
-      const std::string codings = received_codings(received.fields);
+      const std::string& codings = received.codings;
       append_field(out, "Transfer-Encoding", ends_with_chunked(codings) ? codings : "chunked");
       return;
     }
     case PROXY_BODY_UNTIL_CLOSE: {
       // A response delimited by the close; its codings (say gzip) still apply to the bytes.
-      const std::string codings = received_codings(received.fields);
-      if (!codings.empty() && !ends_with_chunked(codings)) {
-        append_field(out, "Transfer-Encoding", codings);
+      if (!received.codings.empty() && !ends_with_chunked(received.codings)) {
+        append_field(out, "Transfer-Encoding", received.codings);
       }
       return;
     }
     case PROXY_BODY_NONE:
       // An empty body that said so ("Content-Length: 0", which some origins require).
-      if (received_content_length(received.fields) != nullptr) {
+      if (received.content_length_field) {
         append_field(out, "Content-Length", "0");
       }
       return;
@@ -119,23 +98,20 @@ void append_body_framing(std::string& out, const ReceivedHead& received) {
 // Framing fields that describe no body of this message: a 304's and a HEAD response's
 // Content-Length (and a HEAD response's Transfer-Encoding) describe what a GET would get.
 void append_descriptive_framing(std::string& out, const ReceivedHead& received, bool keep_codings) {
-  if (const std::string* length = received_content_length(received.fields)) {
-    append_field(out, "Content-Length", trim(*length));
+  if (received.content_length_field) {
+    append_field(out, "Content-Length", trim(*received.content_length_field));
   }
-  if (keep_codings) {
-    const std::string codings = received_codings(received.fields);
-    if (!codings.empty()) {
-      append_field(out, "Transfer-Encoding", codings);
-    }
+  if (keep_codings && !received.codings.empty()) {
+    append_field(out, "Transfer-Encoding", received.codings);
   }
 }
 
 // Appends the fields that survive hop-by-hop removal, except Host and the framing fields
 // (the caller writes those), and our Via appended to any Via.
-void append_forwarded(std::string& out, const HeaderPairs& fields, const HopByHop& hop,
+void append_forwarded(std::string& out, const host::HeaderList& fields, const HopByHop& hop,
                       int received_version) {
   std::string via;
-  for (const auto& [name, value] : fields) {
+  for (const auto& [name, value] : fields.fields()) {
     if (hop.contains(name) || is_framing_or_host(name)) {
       continue;
     }
@@ -155,20 +131,30 @@ std::string_view version_text(int version) {
 
 }  // namespace
 
-bool connection_nominates_framing(const HeaderPairs& fields) {
+ReceivedHead received_head(const host::HeaderList& fields, proxy_body_kind body,
+                           std::uint64_t content_length, int version) {
+  ReceivedHead received{body, content_length, version, {}, {}, {}};
+  for (const auto& [name, value] : fields.fields()) {
+    if (iequals(name, "transfer-encoding")) {
+      received.codings.append(received.codings.empty() ? "" : ", ").append(trim(value));
+    } else if (iequals(name, "content-length") && !received.content_length_field) {
+      received.content_length_field = value;
+    }
+  }
+  for_each_connection_option(fields, [&](std::string_view option) {
+    if (!is_framing_or_host(option)) {
+      received.connection_options.emplace_back(option);
+    }
+  });
+  return received;
+}
+
+bool connection_nominates_framing(const host::HeaderList& fields) {
   bool nominated = false;
   for_each_connection_option(fields, [&](std::string_view option) {
     nominated = nominated || is_framing_or_host(option);
   });
   return nominated;
-}
-
-HopByHop::HopByHop(const HeaderPairs& fields) {
-  for_each_connection_option(fields, [this](std::string_view option) {
-    if (!is_framing_or_host(option)) {
-      named_.push_back(option);
-    }
-  });
 }
 
 bool HopByHop::contains(std::string_view name) const {
@@ -181,7 +167,7 @@ bool HopByHop::contains(std::string_view name) const {
 }
 
 std::string upstream_request_head(std::string_view method, std::string_view path,
-                                  const HeaderPairs& fields, const ReceivedHead& received,
+                                  const host::HeaderList& fields, const ReceivedHead& received,
                                   std::string_view host_header) {
   std::string out;
   out.reserve(256 + fields.size() * 48);
@@ -189,20 +175,21 @@ std::string upstream_request_head(std::string_view method, std::string_view path
   out.append(method).append(" ").append(path).append(" ").append(version_text(version));
   out.append("\r\n");
   append_field(out, "Host", host_header);
-  append_forwarded(out, fields, HopByHop(received.fields), version);
+  append_forwarded(out, fields, HopByHop(received), version);
   append_body_framing(out, received);
   out.append("\r\n");
   return out;
 }
 
-std::string client_response_head(int status, std::string_view reason, const HeaderPairs& fields,
-                                 const ReceivedHead& received, ResponseHeadOptions options) {
+std::string client_response_head(int status, std::string_view reason,
+                                 const host::HeaderList& fields, const ReceivedHead& received,
+                                 ResponseHeadOptions options) {
   std::string out;
   out.reserve(256 + fields.size() * 48);
   // The proxy speaks HTTP/1.1 to its clients whatever the origin spoke.
   out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   out.append(reason.empty() ? status_text(status) : reason).append("\r\n");
-  append_forwarded(out, fields, HopByHop(received.fields), received.version);
+  append_forwarded(out, fields, HopByHop(received), received.version);
   const bool interim = status >= 100 && status < 200;
   if (interim || status == 204) {
     // These never have a body, and must not claim a framing (RFC 9110 §8.6, RFC 9112 §6.1).
@@ -219,7 +206,7 @@ std::string client_response_head(int status, std::string_view reason, const Head
 }
 
 std::string error_response(int status, std::string_view reason, bool close,
-                           const HeaderPairs& extra) {
+                           const host::HeaderList& extra) {
   std::string body;
   body.append(std::to_string(status)).append(" ").append(status_text(status));
   if (!reason.empty()) {
@@ -230,7 +217,7 @@ std::string error_response(int status, std::string_view reason, bool close,
   out.append(status_text(status)).append("\r\n");
   append_field(out, "Content-Type", "text/plain; charset=utf-8");
   append_field(out, "Content-Length", std::to_string(body.size()));
-  for (const auto& [name, value] : extra) {
+  for (const auto& [name, value] : extra.fields()) {
     append_field(out, name, value);
   }
   if (close) {

@@ -1,50 +1,55 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
 
 namespace proxy::core {
 
-using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
-
-// A message as the peer sent it and the parser read it. The head the proxy writes takes
-// its Connection options and its framing from here, never from the fields being written
-// (which hooks may have edited): the framing on the wire is always the framing the proxy
-// relays. Borrows `fields`: keep them alive.
+// What the peer sent that decides how the head the proxy writes is framed and which
+// connection options leave it: taken from the fields as received, before any hook
+// edits them, so the framing on the wire is always the framing the proxy relays and a
+// plugin's edit of Content-Length or Transfer-Encoding cannot desynchronise it.
 struct ReceivedHead {
-  const HeaderPairs& fields;
   proxy_body_kind body = PROXY_BODY_NONE;
   std::uint64_t content_length = 0;  // for PROXY_BODY_CONTENT_LENGTH
   int version = 11;                  // 10 or 11
+  std::string codings;               // the Transfer-Encoding values, joined with ", "
+  std::optional<std::string> content_length_field;  // the Content-Length value as received
+  // The options Connection names, except framing fields and Host (written by the proxy).
+  std::vector<std::string> connection_options;
 };
+
+ReceivedHead received_head(const host::HeaderList& fields, proxy_body_kind body,
+                           std::uint64_t content_length, int version = 11);
 
 // True when a Connection field nominates Content-Length, Transfer-Encoding or Host: as
 // connection options they would be removed, and the message downstream would be framed
 // (or addressed) differently from what the proxy parsed. Requests doing it get a 400.
-bool connection_nominates_framing(const HeaderPairs& fields);
+bool connection_nominates_framing(const host::HeaderList& fields);
 
 // True for hop-by-hop fields a proxy must not forward (RFC 9110 §7.6.1): Connection
 // and the fields it names, Proxy-Connection, Keep-Alive, TE, Trailer, Upgrade,
-// Proxy-Authorization and Proxy-Authenticate. A Connection option naming a framing field
-// or Host is ignored: those are written by the proxy itself. Borrows `fields`.
+// Proxy-Authorization and Proxy-Authenticate. Borrows `received`.
 class HopByHop {
  public:
-  explicit HopByHop(const HeaderPairs& fields);
+  explicit HopByHop(const ReceivedHead& received) : named_(received.connection_options) {}
   bool contains(std::string_view name) const;
 
  private:
-  std::vector<std::string_view> named_;  // names listed in Connection; views into `fields`
+  const std::vector<std::string>& named_;
 };
 
 // The request head sent upstream: origin-form target, Host from the absolute URI,
 // hop-by-hop fields removed, the received framing, Via appended.
 std::string upstream_request_head(std::string_view method, std::string_view path,
-                                  const HeaderPairs& fields, const ReceivedHead& received,
+                                  const host::HeaderList& fields, const ReceivedHead& received,
                                   std::string_view host_header);
 
 struct ResponseHeadOptions {
@@ -55,12 +60,13 @@ struct ResponseHeadOptions {
 // The response head sent to the client: hop-by-hop fields removed, the received framing
 // (none on 1xx and 204; Content-Length only on 304), Via appended (naming the origin's
 // version), and Connection: close when the proxy will close after it.
-std::string client_response_head(int status, std::string_view reason, const HeaderPairs& fields,
-                                 const ReceivedHead& received, ResponseHeadOptions options);
+std::string client_response_head(int status, std::string_view reason,
+                                 const host::HeaderList& fields, const ReceivedHead& received,
+                                 ResponseHeadOptions options);
 
 // A short response the proxy makes itself (400, 403, 502 ...) with a text body.
 std::string error_response(int status, std::string_view reason, bool close,
-                           const HeaderPairs& extra = {});
+                           const host::HeaderList& extra = {});
 
 // The standard reason phrase of a status (RFC 9110 §15); "Unknown" for one it has none for.
 std::string_view status_text(int status);

@@ -118,7 +118,10 @@ ParseResult HttpMessageParser::parse_head(std::string_view input, std::size_t& c
   head.headers.clear();
   head.headers.reserve(out.header_count);
   for (std::size_t i = 0; i < out.header_count; ++i) {
-    head.headers.emplace_back(view(out.headers[i].name), view(out.headers[i].value));
+    if (!head.headers.add(view(out.headers[i].name), view(out.headers[i].value))) {
+      consumed = 0;
+      return plugin_broke("an invalid header field");
+    }
   }
   head.body = static_cast<proxy_body_kind>(out.body_kind);
   head.content_length = out.content_length;

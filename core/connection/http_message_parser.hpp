@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
 
 namespace proxy::core {
@@ -20,7 +21,7 @@ struct ParsedHead {
   int status = 0;
   std::string reason;
   int version = 11;
-  std::vector<std::pair<std::string, std::string>> headers;
+  host::HeaderList headers;  // the one list from here to the wire: hooks edit it in place
   proxy_body_kind body = PROXY_BODY_NONE;
   std::uint64_t content_length = 0;
   bool keep_alive = true;

@@ -14,7 +14,6 @@
 namespace proxy::core {
 namespace {
 
-using session_support::Clock;
 using session_support::parse_options;
 
 std::int64_t unix_ms() {
@@ -35,8 +34,8 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
                  std::uint32_t worker)
     : context_(context), tracker_(tracker), client_(std::move(client)) {
   boost::system::error_code ec;
-  const auto remote = client_.remote_endpoint(ec);
-  const auto local = client_.local_endpoint(ec);
+  const auto remote = client_.socket().remote_endpoint(ec);
+  const auto local = client_.socket().local_endpoint(ec);
   conn_.id = context_.next_connection_id.fetch_add(1, std::memory_order_relaxed);
   client_address_ = remote.address();
   conn_.client_ip = client_address_.to_string();
@@ -46,10 +45,7 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
   conn_.local_port = local.port();
   conn_.worker = worker;
   conn_info_ = host::abi_conn_info(conn_);
-  client_.set_option(tcp::no_delay(true), ec);
-  // Once for the socket's life: reads are made after readiness, never blocking, and
-  // Asio then needs no FIONBIO of its own at the first asynchronous operation.
-  client_.non_blocking(true, ec);
+  client_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 Session::~Session() {
@@ -70,16 +66,42 @@ void Session::start() {
   auto& counters = context_.registry.counters();
   counters.connections_active.fetch_add(1, std::memory_order_relaxed);
   counters.connections_total.fetch_add(1, std::memory_order_relaxed);
-  tracker_.add(this, client_.get_executor());
+  tracker_.add(this, client_.socket().get_executor());
+  spawn(&Session::run);
+}
+
+void Session::spawn(asio::awaitable<void> (Session::*body)()) {
+  // The body closes the session itself, or parks it; the handler only catches what
+  // escaped.
   auto self = shared_from_this();
   asio::co_spawn(
-      client_.get_executor(), [self] { return self->run(); },
+      client_.socket().get_executor(), [self, body] { return ((*self).*body)(); },
       [self](const std::exception_ptr& error) {
         if (error) {
           self->log_escaped_exception("session", error);
+          self->close_all();
         }
-        self->close_all();
       });
+}
+
+void Session::park() {
+  if (context_.stopping.load(std::memory_order_relaxed)) {
+    close_all();  // shutdown began while the last request was served (on_stop came then)
+    return;
+  }
+  waiting_for_request_ = true;
+  parked_ = true;
+  parked_until_ = Clock::now() + context_.config.timeouts.idle;
+  client_.socket().async_wait(tcp::socket::wait_read,
+                              [self = shared_from_this()](const boost::system::error_code& ec) {
+                                self->parked_ = false;
+                                if (ec || self->closed_) {
+                                  self->close_all();  // idle too long, shutdown, or an error
+                                  return;
+                                }
+                                self->client_.note_readable();
+                                self->spawn(&Session::serve);
+                              });
 }
 
 void Session::log_escaped_exception(std::string_view where, const std::exception_ptr& error) const {
@@ -101,9 +123,7 @@ void Session::on_stop() {
 
 void Session::close_upstream() {
   if (upstream_) {
-    boost::system::error_code ignored;
-    upstream_->shutdown(tcp::socket::shutdown_both, ignored);
-    upstream_->close(ignored);
+    upstream_->close();
     upstream_.reset();
     upstream_key_.clear();
   }
@@ -116,30 +136,31 @@ void Session::close_all() {
   }
   closed_ = true;
   tracker_.remove(this);
-  boost::system::error_code ignored;
-  client_.shutdown(tcp::socket::shutdown_both, ignored);
-  client_.close(ignored);
+  client_.close();
   close_upstream();
+  if (accept_ran_ && !context_.registry.with_hook(host::HookPoint::connection_end).empty()) {
+    host::run_on_connection_end(context_.registry, conn_info_);
+  }
 }
 
 asio::awaitable<void> Session::reply_error(int status, std::string_view reason, bool close,
-                                           std::uint32_t retry_after_seconds) {
+                                           std::uint32_t retry_after_seconds,
+                                           const host::HeaderList& plugin_headers) {
   if (transaction_) {
     transaction_->status = status;
     if (transaction_->reason.empty()) {
       transaction_->reason = std::string(reason);
     }
   }
-  std::vector<std::pair<std::string, std::string>> extra;
+  host::HeaderList extra = plugin_headers;
   if (status == 429 || (status == 503 && retry_after_seconds > 0)) {
-    extra.emplace_back("Retry-After",
-                       std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
+    extra.add("Retry-After", std::to_string(std::max<std::uint32_t>(retry_after_seconds, 1)));
   }
   co_await write_client(error_response(status, reason, close, extra));
 }
 
 void Session::begin_transaction(const host::RequestData& request) {
-  transaction_.emplace();
+  transaction_ = std::make_unique<host::TransactionData>();
   transaction_start_ = Clock::now();
   transaction_->start_unix_ms = unix_ms();
   transaction_->kind = request.is_connect ? PROXY_TRANSACTION_TUNNEL : PROXY_TRANSACTION_REQUEST;
@@ -151,7 +172,7 @@ void Session::begin_transaction(const host::RequestData& request) {
 
 void Session::begin_connection_summary(proxy_verdict verdict, std::string plugin,
                                        std::string reason) {
-  transaction_.emplace();
+  transaction_ = std::make_unique<host::TransactionData>();
   transaction_start_ = Clock::now();
   transaction_->start_unix_ms = unix_ms();
   transaction_->kind = PROXY_TRANSACTION_CONNECTION;
@@ -185,56 +206,86 @@ void Session::count_bytes(proxy_direction direction, std::string_view bytes) {
   }
 }
 
+// The connection loop: accept, then one request after another while bytes keep coming.
+// Between requests the session is parked: it waits for the client's next byte with a
+// plain handler, holding no coroutine frame, no parser and no buffer (Asio's coroutine
+// machinery for one pending read costs more than a kilobyte per connection).
 asio::awaitable<void> Session::run() {
-  auto self = shared_from_this();
-  {
-    const host::HookDecision decision =
-        co_await decide(host::DecidingHook::accept, host::DecidingHookArgs{&conn_info_});
-    if (!decision.allowed()) {
-      spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
-                    decision.reason);
-      begin_connection_summary(decision.verdict, decision.plugin, decision.reason);
-      end_transaction();
-      co_return;
-    }
+  const bool accepted = co_await accept_connection();
+  if (!accepted) {
+    close_all();
+    co_return;
   }
+  park();
+  co_return;
+}
 
-  bool keep_alive = true;
-  while (keep_alive && !closed_ && !context_.stopping.load(std::memory_order_relaxed)) {
-    HttpMessageParser parser(context_.parser, PROXY_HTTP_REQUEST, parse_options(context_.config));
-    ParsedHead head;
-    waiting_for_request_ = true;
-    if (client_buffer_.empty()) {
-      arm(context_.config.timeouts.idle);  // an idle keep-alive connection ends here
-    }
-    const HeadResult result =
-        co_await read_head(client_, client_buffer_, parser, head,
-                           context_.config.timeouts.header_read, true, ReadMode::wait_first);
-    waiting_for_request_ = false;
-    if (result == HeadResult::closed) {
-      break;
-    }
-    if (result == HeadResult::timed_out) {
-      if (!client_buffer_.empty()) {
-        begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
-        co_await reply_error(408, "request head not received in time", true);
-        end_transaction();
-      }
-      break;
-    }
-    if (result == HeadResult::failed) {
-      begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
-      co_await reply_error(parser.failure().status, parser.failure().reason, true);
-      end_transaction();
-      break;
-    }
-    keep_alive = co_await handle_request(parser, head);
+asio::awaitable<void> Session::serve() {
+  while (!closed_ && !context_.stopping.load(std::memory_order_relaxed)) {
+    // The first bytes are there (or the end of the stream): the head has header_read
+    // from its first byte.
+    Deadline deadline = Deadline::after(context_.config.timeouts.idle);
+    const bool keep_alive = co_await serve_request(deadline);
     end_transaction();
     // An idle keep-alive connection holds no buffer: give back what the bodies used.
     release_if_empty(client_buffer_);
     release_if_empty(upstream_buffer_);
+    if (!keep_alive) {
+      break;
+    }
+    if (client_buffer_.empty()) {
+      park();
+      co_return;
+    }
   }
   close_all();
+  co_return;
+}
+
+asio::awaitable<bool> Session::accept_connection() {
+  accept_ran_ = true;  // from here on_connection_end is owed
+  const host::DecidingHookArgs args{&conn_info_};
+  auto progress = host::HookChain::run(context_.registry, host::DecidingHook::accept, args);
+  // (No co_await inside ?: or &&: GCC 12 mishandles the temporaries there.)
+  std::optional<host::HookDecision> decided = std::move(progress.decision);
+  if (!decided) {
+    decided = co_await wait_for_deferral(host::DecidingHook::accept, args, std::move(progress));
+  }
+  const host::HookDecision& decision = *decided;
+  if (!decision.allowed()) {
+    spdlog::debug("conn {}: closed at accept by {}: {}", conn_.id, decision.plugin,
+                  decision.reason);
+    begin_connection_summary(decision.verdict, decision.plugin, decision.reason);
+    end_transaction();
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Session::serve_request(Deadline& deadline) {
+  waiting_for_request_ = true;
+  HttpMessageParser parser(context_.parser, PROXY_HTTP_REQUEST, parse_options(context_.config));
+  ParsedHead head;
+  const HeadResult result = co_await read_head(client_, client_buffer_, parser, head, deadline,
+                                               context_.config.timeouts.header_read);
+  waiting_for_request_ = false;
+  switch (result) {
+    case HeadResult::ok:
+      co_return co_await handle_request(parser, head);
+    case HeadResult::closed:
+      co_return false;
+    case HeadResult::timed_out:
+      if (!client_buffer_.empty()) {
+        begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
+        co_await reply_error(408, "request head not received in time", true);
+      }
+      co_return false;
+    case HeadResult::failed:
+      begin_connection_summary(PROXY_VERDICT_REJECT, "core", {});
+      co_await reply_error(parser.failure().status, parser.failure().reason, true);
+      co_return false;
+  }
+  co_return false;
 }
 
 asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedHead& head) {
@@ -244,9 +295,11 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
   request.target = head.target;
   request.version = head.version;
   request.is_connect = head.method == "CONNECT";
-  for (auto& [name, value] : head.headers) {
-    request.headers.add(name, value);
-  }
+  // Framing and connection options as received, before hooks edit the fields; the
+  // fields themselves move on to the hooks and then to the wire.
+  const ReceivedHead received =
+      received_head(head.headers, head.body, head.content_length, head.version);
+  request.headers = std::move(head.headers);
   if (target) {
     request.host = target->host;
     request.port = target->port;
@@ -257,7 +310,7 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_await reply_error(400, "unsupported request target", true);
     co_return false;
   }
-  if (connection_nominates_framing(head.headers)) {
+  if (connection_nominates_framing(request.headers)) {
     // Dropping them as connection options would forward a differently framed request.
     co_await reply_error(400, "Connection must not name Content-Length, Transfer-Encoding or Host",
                          true);
@@ -267,9 +320,14 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_return co_await serve_admin(*target, head);
   }
 
-  host::RequestView view(request, true);
-  const host::HookDecision decision = co_await decide(
-      host::DecidingHook::request, host::DecidingHookArgs{&conn_info_, &view, nullptr});
+  host::RequestView view(request, true, &transaction_->attributes);
+  const host::DecidingHookArgs args{&conn_info_, &view, nullptr, &transaction_->attributes};
+  auto progress = host::HookChain::run(context_.registry, host::DecidingHook::request, args);
+  std::optional<host::HookDecision> decided = std::move(progress.decision);
+  if (!decided) {
+    decided = co_await wait_for_deferral(host::DecidingHook::request, args, std::move(progress));
+  }
+  const host::HookDecision& decision = *decided;
   if (!decision.allowed()) {
     transaction_->verdict = decision.verdict;
     transaction_->decided_by = decision.plugin;
@@ -278,14 +336,15 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
       co_return false;
     }
     const int status = decision.verdict == PROXY_VERDICT_FAILED ? 500 : decision.status;
-    co_await reply_error(status, decision.reason, true, decision.retry_after_seconds);
+    co_await reply_error(status, decision.reason, true, decision.retry_after_seconds,
+                         decision.headers);
     co_return false;
   }
   if (request.is_connect) {
     co_await tunnel(request);
     co_return false;
   }
-  co_return co_await forward(parser, head, request);
+  co_return co_await forward(parser, head, received, request);
 }
 
 }  // namespace proxy::core

@@ -11,15 +11,18 @@
 #include <vector>
 
 #include "asio.hpp"
+#include "connection/head_writer.hpp"
 #include "connection/http_message_parser.hpp"
 #include "connection/proxy_context.hpp"
 #include "connection/request_target.hpp"
+#include "connection/timed_socket.hpp"
 #include "plugin_host/abi_views.hpp"
 #include "plugin_host/hook_chain.hpp"
 
 namespace proxy::core {
 
 class SessionTracker;
+class SideTask;
 
 // One client connection, from accept to close: reads request heads, runs the hooks,
 // and forwards plain HTTP, serves admin endpoints or opens a CONNECT tunnel.
@@ -37,31 +40,38 @@ class Session : public std::enable_shared_from_this<Session> {
   // Shutdown began: a connection waiting for its next request closes now; one in
   // the middle of a transaction finishes it first.
   void on_stop();
-  // Called by the tracker every tick: past the armed deadline, both sockets are
-  // cancelled and the operation in progress ends as timed out.
+  // Called by the tracker every tick: an operation past its deadline ends as timed out.
   void check_deadline(std::chrono::steady_clock::time_point now);
 
  private:
   enum class HeadResult { ok, closed, timed_out, failed };
-  enum class ReadMode { wait_first, direct };
+  enum class RelayResult { done, source_failed, sink_failed };
 
+  // The connection's coroutines: run() accepts, serve() handles requests while bytes
+  // keep coming; each ends by parking the session or closing it.
   asio::awaitable<void> run();
+  asio::awaitable<void> serve();
+  void spawn(asio::awaitable<void> (Session::*body)());
+  // Waits for the client's next request without a coroutine, until timeouts.idle.
+  void park();
+  // on_accept; false when a plugin closed the connection.
+  asio::awaitable<bool> accept_connection();
+  // Reads one request head (its first bytes are buffered) and handles it; returns
+  // whether the connection may carry another.
+  asio::awaitable<bool> serve_request(Deadline& deadline);
 
-  // Deadlines: the tracker's tick cancels both sockets when the armed time passes.
-  void arm(std::chrono::milliseconds timeout);
-  void disarm();
-
-  // Heads are read with ReadMode::wait_first: the buffer grows only by what is there,
-  // where a direct read would allocate and clear a whole buffer_bytes chunk per message.
-  asio::awaitable<HeadResult> read_head(tcp::socket& socket, std::string& buffer,
+  // Reads one head into `head`. Until its first byte, reads wait under `deadline`; with
+  // `from_first_byte`, the head must then be complete that long after its first byte
+  // (the client's header_read), else `deadline` covers the whole head. The buffer grows
+  // only by what came.
+  asio::awaitable<HeadResult> read_head(TimedSocket& socket, std::string& buffer,
                                         HttpMessageParser& parser, ParsedHead& head,
-                                        std::chrono::milliseconds timeout, bool first_byte_counts,
-                                        ReadMode mode);
-  // Appends what one read brings to `buffer`; false at end of stream, error or timeout.
-  asio::awaitable<bool> read_more(tcp::socket& socket, std::string& buffer, ReadMode mode);
-  static std::vector<char>& read_scratch(std::size_t size);
-  asio::awaitable<bool> write_all(tcp::socket& socket, std::string_view bytes);
-  asio::awaitable<host::HookDecision> decide(host::DecidingHook hook, host::DecidingHookArgs args);
+                                        Deadline& deadline,
+                                        std::optional<std::chrono::milliseconds> from_first_byte);
+  // The rest of a hook chain after a plugin deferred (HookChain::run stopped there).
+  asio::awaitable<host::HookDecision> wait_for_deferral(host::DecidingHook hook,
+                                                        host::DecidingHookArgs args,
+                                                        host::HookChain::Progress progress);
 
   // While the session waits on something other than the client (a deferred hook, the
   // origin's response head), a client that goes away ends the wait at once instead of
@@ -89,19 +99,39 @@ class Session : public std::enable_shared_from_this<Session> {
     friend class Session;
   };
   asio::awaitable<void> watch_client(std::shared_ptr<ClientWatch::State> state);
-  // A write to the client under the idle deadline, `more` gathered behind `bytes` in
-  // the same write; false when it failed or timed out.
+  // A write to the client under the idle timeout, `more` gathered behind `bytes` in the
+  // same write; false when it failed or timed out.
   asio::awaitable<bool> write_client(std::string_view bytes, std::string_view more = {});
 
   // Each returns whether the client connection may carry another request.
   asio::awaitable<bool> handle_request(HttpMessageParser& parser, ParsedHead& head);
   asio::awaitable<bool> serve_admin(const RequestTarget& target, const ParsedHead& head);
   asio::awaitable<bool> forward(HttpMessageParser& request_parser, const ParsedHead& head,
-                                host::RequestData& request);
+                                const ReceivedHead& received, host::RequestData& request);
   asio::awaitable<void> tunnel(host::RequestData& request);
 
+  // The request body's upload, running beside the response (full duplex).
+  struct Upload {
+    const SideTask* task = nullptr;     // none: the request has no body
+    std::optional<RelayResult> result;  // set when it ended
+    bool running() const { return task != nullptr && !result; }
+  };
+  struct ResponseOutcome {
+    bool answered = false;           // a final response (or an error) reached the client
+    bool client_keep_alive = false;  // the client connection may carry another request
+    bool upstream_reusable = false;  // the origin's connection may carry another one
+  };
+  // Reads the origin's answer (interim 1xx heads passed on until the final one), runs
+  // on_response, and relays it to the client.
+  asio::awaitable<ResponseOutcome> relay_response(HttpMessageParser& request_parser,
+                                                  const ParsedHead& head,
+                                                  host::RequestData& request, Deadline& exchange,
+                                                  const Upload& upload);
+  // Reads and drops what the client still sends, for at most `limit`, after shutting
+  // down the sending side: then closing does not reset an answer the client has not read.
+  asio::awaitable<void> drain_client(std::chrono::milliseconds limit);
+
   asio::awaitable<bool> ensure_upstream(const std::string& host, std::uint16_t port);
-  enum class RelayResult { done, source_failed, sink_failed };
   // What a body's framing lets the relay do without the parser: the rest of a
   // Content-Length body, or a close-delimited one, is spliced when no on_bytes plugin
   // watches; chunked bodies always go through the parser.
@@ -109,29 +139,37 @@ class Session : public std::enable_shared_from_this<Session> {
     proxy_body_kind kind = PROXY_BODY_NONE;
     std::uint64_t content_length = 0;
   };
-  asio::awaitable<RelayResult> relay_body(tcp::socket& from, std::string& buffered, tcp::socket& to,
+  // Streams one body from `from` to `to`; `activity` bounds every wait and is moved on
+  // whenever bytes move, so a body ends as failed once nothing moved for the idle time.
+  asio::awaitable<RelayResult> relay_body(TimedSocket& from, std::string& buffered, TimedSocket& to,
                                           HttpMessageParser& parser, proxy_direction direction,
-                                          BodyShape shape);
-  asio::awaitable<bool> pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
-  // The same inside the kernel, with splice(2) through a pooled pipe; for when no
-  // on_bytes plugin has to see the bytes. Copies (pump) when no pipe can be made.
-  asio::awaitable<bool> splice_pump(tcp::socket& from, tcp::socket& to, proxy_direction direction);
-  // Moves up to `limit` bytes from `from` to `to` with splice(2), counting them into
-  // the transaction, under the idle deadline. Holds a pipe only while bytes are in it.
+                                          BodyShape shape, Deadline& activity);
+  // One tunnel direction until its sender finishes; then the half-close is passed on.
+  // Through the kernel (splice) when nobody watches the bytes, else copied.
+  asio::awaitable<bool> relay_stream(TimedSocket& from, TimedSocket& to, proxy_direction direction,
+                                     Deadline& activity);
+  asio::awaitable<bool> copy_stream(TimedSocket& from, TimedSocket& to, proxy_direction direction,
+                                    Deadline& activity);
+  // Moves up to `limit` bytes from `from` to `to` with splice(2) through a pooled pipe,
+  // counting them into the transaction. Holds a pipe only while bytes are in it.
   enum class SpliceEnd { limit_reached, source_ended, source_failed, sink_failed, no_pipe };
   static constexpr std::uint64_t unlimited_bytes = ~std::uint64_t{0};
-  asio::awaitable<SpliceEnd> splice_bytes(tcp::socket& from, tcp::socket& to,
-                                          proxy_direction direction, std::uint64_t limit);
+  asio::awaitable<SpliceEnd> splice_bytes(TimedSocket& from, TimedSocket& to,
+                                          proxy_direction direction, std::uint64_t limit,
+                                          Deadline& activity);
   // Reads client bytes into `peeked` until they hold a whole ClientHello, or show they
   // are not one, or the peek times out.
-  asio::awaitable<void> peek_client_hello(std::string& peeked, host::ClientHelloData& hello);
+  asio::awaitable<void> peek_client_hello(std::string& peeked,
+                                          std::optional<tls::ClientHelloInfo>& hello);
 
   // `retry_after_seconds` sets Retry-After on a 429 or 503 (a 429 always has one).
   // A summary for on_close when no request began: a connection closed at accept, or a
   // head refused with 400/408/431, so logs and metrics see those too.
   void begin_connection_summary(proxy_verdict verdict, std::string plugin, std::string reason);
+  // `plugin_headers`: a rejecting plugin's own (checked when the decision was read).
   asio::awaitable<void> reply_error(int status, std::string_view reason, bool close,
-                                    std::uint32_t retry_after_seconds = 0);
+                                    std::uint32_t retry_after_seconds = 0,
+                                    const host::HeaderList& plugin_headers = {});
   void count_bytes(proxy_direction direction, std::string_view bytes);
   void log_escaped_exception(std::string_view where, const std::exception_ptr& error) const;
   void begin_transaction(const host::RequestData& request);
@@ -141,25 +179,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ProxyContext& context_;
   SessionTracker& tracker_;
-  tcp::socket client_;
-  std::optional<tcp::socket> upstream_;
-  std::string upstream_key_;  // host:port the open upstream socket goes to
+  TimedSocket client_;
+  std::unique_ptr<TimedSocket> upstream_;  // once a request needed one
+  std::string upstream_key_;               // host:port the open upstream socket goes to
 
   asio::ip::address client_address_;
   host::ConnectionData conn_;
   proxy_conn_info conn_info_{};
-  bool admitted_ = false;  // counted in the connection limits
+  bool admitted_ = false;    // counted in the connection limits
+  bool accept_ran_ = false;  // on_accept ran: on_connection_end follows at the close
 
-  std::chrono::steady_clock::time_point deadline_at_ = std::chrono::steady_clock::time_point::max();
-  bool timed_out_ = false;
   bool closed_ = false;
   bool client_gone_ = false;  // a ClientWatch saw the client leave
   bool waiting_for_request_ = false;
+  bool parked_ = false;  // between requests: see park()
+  Clock::time_point parked_until_;
 
   std::string client_buffer_;    // client bytes read but not yet consumed
   std::string upstream_buffer_;  // upstream bytes read but not yet consumed
 
-  std::optional<host::TransactionData> transaction_;
+  // Only while a transaction runs: an idle connection does not carry its fields.
+  std::unique_ptr<host::TransactionData> transaction_;
   std::chrono::steady_clock::time_point transaction_start_;
 };
 

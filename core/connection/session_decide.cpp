@@ -1,24 +1,20 @@
-// The session's deciding hooks: the plain loop first, and only when a plugin defers,
-// the wait for its completion under timeouts.hook, watching the client meanwhile.
+// The session's deciding hooks once a plugin defers: the wait for its completion under
+// timeouts.hook, watching the client meanwhile. (The plain loop before it, HookChain::run,
+// runs at the call site: no coroutine frame is made unless a plugin defers.)
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
 
 namespace proxy::core {
 
-using session_support::Clock;
 using session_support::no_deadline;
 
-asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
-                                                    host::DecidingHookArgs args) {
-  // The plain loop first: nothing is allocated unless a plugin defers.
-  host::HookChain::Progress progress = host::HookChain::run(context_.registry, hook, args);
-  if (progress.decision) {
-    co_return std::move(*progress.decision);
-  }
+asio::awaitable<host::HookDecision> Session::wait_for_deferral(host::DecidingHook hook,
+                                                               host::DecidingHookArgs args,
+                                                               host::HookChain::Progress progress) {
   // The completion arrives on a plugin's thread; `wake` brings it back here.
-  auto wake = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
+  const auto executor = client_.socket().get_executor();
+  auto wake = std::make_shared<asio::steady_timer>(executor, no_deadline);
   auto result = std::make_shared<std::optional<host::HookDecision>>();
-  const auto executor = client_.get_executor();
   auto chain = host::HookChain::wait_for(
       context_.registry, hook, args, std::move(progress),
       [executor](std::function<void()> fn) { asio::post(executor, std::move(fn)); },
@@ -51,8 +47,8 @@ asio::awaitable<host::HookDecision> Session::decide(host::DecidingHook hook,
       break;
     }
     if (client_gone_) {
-      co_return host::HookDecision{PROXY_VERDICT_CLOSE, 0, "client closed the connection", "core",
-                                   0};
+      co_return host::HookDecision::make(PROXY_VERDICT_CLOSE, 0, "client closed the connection",
+                                         "core");
     }
     if (Clock::now() < deadline) {
       continue;  // woken early by nothing that concerns this wait

@@ -4,23 +4,14 @@
 
 #include "config/config.hpp"
 #include "connection/head_writer.hpp"
+#include "connection/timed_socket.hpp"
 #include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
 
 // Small pieces the session's files share. Internal to core/connection.
 namespace proxy::core::session_support {
 
-using Clock = std::chrono::steady_clock;
 inline constexpr auto no_deadline = Clock::time_point::max();
-
-inline HeaderPairs to_pairs(const host::HeaderList& headers) {
-  HeaderPairs out;
-  out.reserve(headers.size());
-  for (const auto& field : headers.fields()) {
-    out.emplace_back(field.name, field.value);
-  }
-  return out;
-}
 
 inline proxy_parse_options parse_options(const config::Config& config) {
   proxy_parse_options options{};

@@ -3,13 +3,11 @@
 #include <span>
 
 #include "connection/session.hpp"
-#include "connection/session_support.hpp"
+#include "connection/side_task.hpp"
 #include "tls/client_hello_parser.hpp"
 
 namespace proxy::core {
 namespace {
-
-using session_support::no_deadline;
 
 // The largest ClientHello the tunnel peeks at (several TLS records; post-quantum key
 // shares make them larger than one 16 KiB record).
@@ -18,84 +16,77 @@ constexpr std::size_t max_client_hello_bytes = std::size_t{64} * 1024;
 }  // namespace
 
 asio::awaitable<void> Session::peek_client_hello(std::string& peeked,
-                                                 host::ClientHelloData& hello) {
+                                                 std::optional<tls::ClientHelloInfo>& hello) {
   // Clients of server-first protocols send nothing: give up after the peek timeout, the
   // longest any on_sni plugin asked for, else timeouts.header_read.
   const auto asked = context_.registry.sni_peek_timeout();
-  arm(asked.count() > 0 ? asked : context_.config.timeouts.header_read);
+  const Deadline deadline =
+      Deadline::after(asked.count() > 0 ? asked : context_.config.timeouts.header_read);
   for (;;) {
-    const auto result = tls::parse_client_hello(
+    auto result = tls::parse_client_hello(
         std::span(reinterpret_cast<const std::uint8_t*>(peeked.data()), peeked.size()),
         max_client_hello_bytes);
     if (result.status == tls::PeekStatus::client_hello) {
-      hello.is_tls = true;
-      hello.sni = result.hello.sni;
-      hello.alpn = result.hello.alpn;
-      hello.legacy_version = result.hello.legacy_version;
-      hello.highest_version = result.hello.highest_version;
-      hello.has_ech = result.hello.has_ech;
-      break;
+      hello = std::move(result.hello);
+      co_return;
     }
     if (result.status != tls::PeekStatus::need_more) {
-      break;  // not TLS, malformed or too large: plugins see is_tls = false
+      co_return;  // not TLS, malformed or too large: plugins see is_tls = false
     }
-    if (!co_await read_more(client_, peeked, ReadMode::wait_first)) {
-      break;
+    if (co_await client_.read_some(peeked, context_.config.limits.buffer_bytes, deadline) !=
+        IoStatus::ok) {
+      co_return;
     }
   }
-  disarm();
 }
 
-asio::awaitable<bool> Session::pump(tcp::socket& from, tcp::socket& to, proxy_direction direction) {
+asio::awaitable<bool> Session::copy_stream(TimedSocket& from, TimedSocket& to,
+                                           proxy_direction direction, Deadline& activity) {
   // The buffer exists only while data flows: a quiet tunnel waits for readability
   // without one, and gives it back whenever the sender has nothing more queued.
   const std::size_t size = context_.config.limits.buffer_bytes;
-  std::unique_ptr<char[]> buffer;
+  const auto idle = context_.config.timeouts.idle;
+  std::string buffer;
   for (;;) {
+    const IoStatus read = co_await from.read_some(buffer, size, activity);
+    if (read == IoStatus::closed) {
+      co_return true;  // the sender finished
+    }
+    if (read != IoStatus::ok) {
+      co_return false;
+    }
+    activity.extend(idle);
+    count_bytes(direction, buffer);
+    if (co_await to.write(buffer, activity) != IoStatus::ok) {
+      co_return false;
+    }
+    activity.extend(idle);
+    buffer.clear();
     boost::system::error_code ec;
-    if (!buffer) {
-      co_await from.async_wait(tcp::socket::wait_read,
-                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        co_return false;
-      }
-      buffer = std::make_unique_for_overwrite<char[]>(size);
-    }
-    const std::size_t n = co_await from.async_read_some(
-        asio::buffer(buffer.get(), size), asio::redirect_error(asio::use_awaitable, ec));
-    if (n > 0) {
-      arm(context_.config.timeouts.idle);
-      count_bytes(direction, std::string_view(buffer.get(), n));
-      boost::system::error_code write_ec;
-      co_await asio::async_write(to, asio::buffer(buffer.get(), n),
-                                 asio::redirect_error(asio::use_awaitable, write_ec));
-      if (write_ec) {
-        co_return false;
-      }
-    }
-    if (ec) {
-      // The sender finished: pass the half-close on, let the other direction go on.
-      to.shutdown(tcp::socket::shutdown_send, ec);
-      co_return ec != asio::error::operation_aborted;
-    }
-    if (from.available(ec) == 0) {
-      buffer.reset();
+    if (from.socket().available(ec) == 0) {
+      std::string().swap(buffer);
     }
   }
 }
 
-asio::awaitable<bool> Session::splice_pump(tcp::socket& from, tcp::socket& to,
-                                           proxy_direction direction) {
-  const SpliceEnd end = co_await splice_bytes(from, to, direction, unlimited_bytes);
-  if (end == SpliceEnd::no_pipe) {
-    co_return co_await pump(from, to, direction);  // no descriptor for a pipe: copy
+asio::awaitable<bool> Session::relay_stream(TimedSocket& from, TimedSocket& to,
+                                            proxy_direction direction, Deadline& activity) {
+  bool finished = false;
+  if (context_.registry.with_hook(host::HookPoint::bytes).empty()) {
+    // Nobody watches the bytes: they move inside the kernel.
+    const SpliceEnd end = co_await splice_bytes(from, to, direction, unlimited_bytes, activity);
+    finished = end == SpliceEnd::source_ended;
+    if (end == SpliceEnd::no_pipe) {
+      finished = co_await copy_stream(from, to, direction, activity);  // no descriptor for a pipe
+    } else if (end != SpliceEnd::source_ended && end != SpliceEnd::source_failed) {
+      co_return false;  // the receiver is gone: nothing to pass on
+    }
+  } else {
+    finished = co_await copy_stream(from, to, direction, activity);
   }
-  if (end == SpliceEnd::source_ended || end == SpliceEnd::source_failed) {
-    // The sender finished: pass the half-close on, let the other direction go on.
-    boost::system::error_code ec;
-    to.shutdown(tcp::socket::shutdown_send, ec);
-  }
-  co_return end == SpliceEnd::source_ended;
+  // The sender finished (or failed): pass the half-close on, let the other direction go on.
+  to.shutdown_send();
+  co_return finished;
 }
 
 asio::awaitable<void> Session::tunnel(host::RequestData& request) {
@@ -120,14 +111,21 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
   std::string peeked = std::move(client_buffer_);
   client_buffer_.clear();
   if (!context_.registry.with_hook(host::HookPoint::sni).empty()) {
-    host::ClientHelloData hello;
+    std::optional<tls::ClientHelloInfo> hello;
     co_await peek_client_hello(peeked, hello);
-    transaction_->sni = hello.sni;
-    const host::ClientHelloView hello_view(hello);
-    host::RequestView request_view(request, false);
-    const host::HookDecision decision =
-        co_await decide(host::DecidingHook::sni,
-                        host::DecidingHookArgs{&conn_info_, &request_view, hello_view.get()});
+    if (hello) {
+      transaction_->sni = hello->sni;
+    }
+    const host::ClientHelloView hello_view(hello ? &*hello : nullptr);
+    host::RequestView request_view(request, false, &transaction_->attributes);
+    const host::DecidingHookArgs args{&conn_info_, &request_view, hello_view.get(),
+                                      &transaction_->attributes};
+    auto progress = host::HookChain::run(context_.registry, host::DecidingHook::sni, args);
+    std::optional<host::HookDecision> decided = std::move(progress.decision);
+    if (!decided) {
+      decided = co_await wait_for_deferral(host::DecidingHook::sni, args, std::move(progress));
+    }
+    const host::HookDecision& decision = *decided;
     if (!decision.allowed()) {
       // Nothing peeked has reached the upstream: close both sides.
       transaction_->verdict = decision.verdict;
@@ -139,50 +137,25 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     peeked.append(client_buffer_);
     client_buffer_.clear();
   }
+  // Both directions share one idle deadline: bytes moving either way keep the tunnel.
+  Deadline activity = Deadline::after(context_.config.timeouts.idle);
   if (!peeked.empty()) {
     count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, peeked);
-    arm(context_.config.timeouts.idle);
-    const bool written = co_await write_all(*upstream_, peeked);
-    disarm();
-    if (!written) {
+    if (co_await upstream_->write(peeked, activity) != IoStatus::ok) {
       co_return;
     }
-    peeked = std::string();
+    std::string().swap(peeked);
+    activity.extend(context_.config.timeouts.idle);
   }
-
-  // Two pumps on this executor; whichever side ends first half-closes the other, and
-  // the idle deadline closes both when nothing moves.
-  arm(context_.config.timeouts.idle);
-  auto self = shared_from_this();
-  auto other_done = std::make_shared<asio::steady_timer>(client_.get_executor(), no_deadline);
-  auto other_finished = std::make_shared<bool>(false);
-  // Nobody watches the bytes: they move inside the kernel (splice through a pipe).
-  const bool in_kernel = context_.registry.with_hook(host::HookPoint::bytes).empty();
-  asio::co_spawn(
-      client_.get_executor(),
-      [self, in_kernel] {
-        return in_kernel ? self->splice_pump(self->client_, *self->upstream_,
-                                             PROXY_DIRECTION_CLIENT_TO_UPSTREAM)
-                         : self->pump(self->client_, *self->upstream_,
-                                      PROXY_DIRECTION_CLIENT_TO_UPSTREAM);
-      },
-      [self, other_done, other_finished](const std::exception_ptr& error, bool) {
-        if (error) {
-          self->log_escaped_exception("client-to-upstream pump", error);
-        }
-        *other_finished = true;
-        other_done->cancel();
-      });
-  if (in_kernel) {
-    co_await splice_pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
-  } else {
-    co_await pump(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT);
-  }
-  if (!*other_finished) {
-    boost::system::error_code ec;
-    co_await other_done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  disarm();
+  // One direction beside this one; whichever ends first half-closes its receiver and
+  // the other goes on, until both are done or nothing moves for the idle time.
+  SideTask upward(client_.socket().get_executor(), shared_from_this(), "client-to-upstream relay",
+                  [this, &activity] {
+                    return relay_stream(client_, *upstream_, PROXY_DIRECTION_CLIENT_TO_UPSTREAM,
+                                        activity);
+                  });
+  co_await relay_stream(*upstream_, client_, PROXY_DIRECTION_UPSTREAM_TO_CLIENT, activity);
+  co_await upward.join();
 }
 
 }  // namespace proxy::core

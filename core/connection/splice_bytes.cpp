@@ -9,11 +9,11 @@
 
 namespace proxy::core {
 
-asio::awaitable<Session::SpliceEnd> Session::splice_bytes(tcp::socket& from, tcp::socket& to,
+asio::awaitable<Session::SpliceEnd> Session::splice_bytes(TimedSocket& from, TimedSocket& to,
                                                           proxy_direction direction,
-                                                          std::uint64_t limit) {
+                                                          std::uint64_t limit, Deadline& activity) {
   PipePool& pool = PipePool::for_this_thread();
-  boost::system::error_code ec;  // both sockets are non-blocking since they were opened
+  // Both sockets are non-blocking since they were opened.
   std::uint64_t& moved = direction == PROXY_DIRECTION_CLIENT_TO_UPSTREAM
                              ? transaction_->bytes_client_to_upstream
                              : transaction_->bytes_upstream_to_client;
@@ -34,14 +34,12 @@ asio::awaitable<Session::SpliceEnd> Session::splice_bytes(tcp::socket& from, tcp
     }
   } give_back{pool, pipe, queued};
 
+  const auto idle = context_.config.timeouts.idle;  // nothing moving that long ends it
   std::uint64_t left = limit;
-  arm(context_.config.timeouts.idle);  // nothing moving for that long ends the transfer
   while (left > 0) {
     if (!pipe.valid()) {
       // Quiet: wait without a pipe, so an idle tunnel holds none.
-      co_await from.async_wait(tcp::socket::wait_read,
-                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
+      if (co_await from.wait_readable(activity) != IoStatus::ok) {
         co_return SpliceEnd::source_failed;
       }
       pipe = pool.acquire(context_.config.limits.buffer_bytes);
@@ -66,16 +64,15 @@ asio::awaitable<Session::SpliceEnd> Session::splice_bytes(tcp::socket& from, tcp
     queued = static_cast<std::size_t>(n);
     moved += queued;
     left -= queued;
-    arm(context_.config.timeouts.idle);
+    activity.extend(idle);
     while (queued > 0) {
       const ssize_t m =
           ::splice(pipe.read_end, nullptr, out, nullptr, queued, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (m > 0) {
         queued -= static_cast<std::size_t>(m);
+        activity.extend(idle);
       } else if (m < 0 && errno == EAGAIN) {
-        co_await to.async_wait(tcp::socket::wait_write,
-                               asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
+        if (co_await to.wait_writable(activity) != IoStatus::ok) {
           co_return SpliceEnd::sink_failed;
         }
       } else {

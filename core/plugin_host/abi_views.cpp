@@ -15,8 +15,8 @@ proxy_conn_info abi_conn_info(const ConnectionData& conn) {
   return out;
 }
 
-RequestView::RequestView(RequestData& data, bool editable)
-    : data_(data), editable_(editable), handle_{&data.headers} {
+RequestView::RequestView(RequestData& data, bool editable, const AttributeList* attributes)
+    : data_(data), editable_(editable), attributes_(attributes), handle_{&data.headers} {
   abi_.size = sizeof(abi_);
 }
 
@@ -33,6 +33,10 @@ const proxy_request* RequestView::refresh() {
   abi_.headers = views_.data();
   abi_.header_count = views_.size();
   abi_.editable = editable_ ? &handle_ : nullptr;
+  if (attributes_ != nullptr) {
+    abi_.attributes = attributes_->views().data();
+    abi_.attribute_count = attributes_->views().size();
+  }
   return &abi_;
 }
 
@@ -53,19 +57,23 @@ const proxy_response* ResponseView::refresh() {
   return &abi_;
 }
 
-ClientHelloView::ClientHelloView(const ClientHelloData& data) {
-  alpn_.reserve(data.alpn.size());
-  for (const auto& protocol : data.alpn) {
+ClientHelloView::ClientHelloView(const tls::ClientHelloInfo* hello) {
+  abi_.size = sizeof(abi_);
+  abi_.sni = abi_str(std::string_view(""));  // an empty name, never a null pointer
+  if (hello == nullptr) {
+    return;
+  }
+  alpn_.reserve(hello->alpn.size());
+  for (const auto& protocol : hello->alpn) {
     alpn_.push_back(abi_str(protocol));
   }
-  abi_.size = sizeof(abi_);
-  abi_.is_tls = data.is_tls ? 1 : 0;
-  abi_.sni = abi_str(data.sni);
+  abi_.is_tls = 1;
+  abi_.sni = abi_str(hello->sni);
   abi_.alpn = alpn_.data();
   abi_.alpn_count = alpn_.size();
-  abi_.legacy_version = data.legacy_version;
-  abi_.highest_version = data.highest_version;
-  abi_.has_ech = data.has_ech ? 1 : 0;
+  abi_.legacy_version = hello->legacy_version;
+  abi_.highest_version = hello->highest_version;
+  abi_.has_ech = hello->has_ech ? 1 : 0;
 }
 
 proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_info& conn) {
@@ -86,6 +94,11 @@ proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_
   out.verdict = static_cast<std::uint32_t>(data.verdict);
   out.decided_by = abi_str(data.decided_by);
   out.reason = abi_str(data.reason);
+  out.attributes = data.attributes.views().data();
+  out.attribute_count = data.attributes.views().size();
+  if (const auto user = data.attributes.get(PROXY_ATTRIBUTE_USER)) {
+    out.user = abi_str(*user);
+  }
   return out;
 }
 

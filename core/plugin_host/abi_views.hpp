@@ -5,8 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include "plugin_host/attribute_list.hpp"
 #include "plugin_host/header_list.hpp"
 #include "proxy/sdk/abi.h"
+#include "tls/client_hello_parser.hpp"
 
 // The C structs hooks receive, built from the core's own data. Each view borrows the
 // data it was built from: keep the data alive, and unchanged except through the view's
@@ -44,7 +46,8 @@ struct RequestData {
 // refresh() before each hook: an earlier plugin's edits change the header views.
 class RequestView {
  public:
-  RequestView(RequestData& data, bool editable);
+  // `attributes`: the transaction's, shown to the hook (none when null).
+  RequestView(RequestData& data, bool editable, const AttributeList* attributes = nullptr);
   RequestView(const RequestView&) = delete;
   RequestView& operator=(const RequestView&) = delete;
 
@@ -54,6 +57,7 @@ class RequestView {
  private:
   RequestData& data_;
   bool editable_;
+  const AttributeList* attributes_;
   proxy_headers handle_;
   std::vector<proxy_header> views_;
   proxy_request abi_{};
@@ -82,18 +86,11 @@ class ResponseView {
   proxy_response abi_{};
 };
 
-struct ClientHelloData {
-  bool is_tls = false;
-  std::string sni;
-  std::vector<std::string> alpn;
-  std::uint16_t legacy_version = 0;
-  std::uint16_t highest_version = 0;
-  bool has_ech = false;
-};
-
+// The ClientHello as on_sni sees it: the TLS peek's own result, or none when the client
+// did not send one (is_tls = 0). Borrows `hello`: keep it alive.
 class ClientHelloView {
  public:
-  explicit ClientHelloView(const ClientHelloData& data);
+  explicit ClientHelloView(const tls::ClientHelloInfo* hello);
   ClientHelloView(const ClientHelloView&) = delete;
   ClientHelloView& operator=(const ClientHelloView&) = delete;
 
@@ -119,6 +116,7 @@ struct TransactionData {
   proxy_verdict verdict = PROXY_VERDICT_ALLOW;
   std::string decided_by;  // plugin name, "core", or empty when allowed
   std::string reason;
+  AttributeList attributes;  // what plugins set (proxy_decision::attributes)
 };
 
 // `conn` must outlive the returned struct, as `data` must.

@@ -103,6 +103,13 @@ bool HeaderList::remove(std::string_view name) {
   return true;
 }
 
+HeaderList::HeaderList(std::initializer_list<Field> fields) {
+  fields_.reserve(fields.size());
+  for (const Field& field : fields) {
+    add(field.name, field.value);
+  }
+}
+
 std::vector<HeaderList::Field> HeaderList::detach_fields() {
   std::vector<Field> fields = fields_;  // if copying throws, nothing has changed
   fields_.swap(fields);                 // a swap keeps the elements where they are

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ class HeaderList {
     std::string value;
   };
 
+  HeaderList() = default;
+  // For fixed lists (tests, replies the core makes): every field must be valid.
+  HeaderList(std::initializer_list<Field> fields);
+
   const std::vector<Field>& fields() const { return fields_; }
   std::size_t size() const { return fields_.size(); }
   bool empty() const { return fields_.empty(); }
@@ -49,6 +54,7 @@ class HeaderList {
   bool remove(std::string_view name);
 
   void clear() { fields_.clear(); }
+  void reserve(std::size_t count) { fields_.reserve(count); }
 
   // Moves the fields out and continues on an equal copy: views of the returned fields
   // stay valid however the list is edited afterwards.

@@ -48,6 +48,19 @@ void invoke(const LoadedPlugin& plugin, DecidingHook hook, const DecidingHookArg
   }
 }
 
+// Set before the next plugin runs, so it sees them in its request.
+void apply_attributes(const HookDecision& decision, const DecidingHookArgs& args) {
+  if (decision.attributes.empty() || args.attributes == nullptr) {
+    return;
+  }
+  for (const auto& [name, value] : decision.attributes) {
+    if (!args.attributes->set(name, value)) {
+      spdlog::warn("[{}] attribute {} not set: PROXY_ATTRIBUTES_MAX reached", decision.plugin,
+                   name);
+    }
+  }
+}
+
 HookChain::Progress run_plugins(const std::vector<const LoadedPlugin*>& plugins, DecidingHook hook,
                                 const DecidingHookArgs& args, std::size_t from) {
   using Progress = HookChain::Progress;
@@ -63,6 +76,7 @@ HookChain::Progress run_plugins(const std::vector<const LoadedPlugin*>& plugins,
       if (outcome.pending) {
         return Progress{std::nullopt, std::move(outcome.pending), index + 1};
       }
+      apply_attributes(*outcome.decision, args);
       if (!outcome.decision->allowed()) {
         return Progress{std::move(outcome.decision), nullptr, index + 1};
       }
@@ -162,6 +176,7 @@ void HookChain::resume(HookDecision decision) {
   if (finished_) {
     return;  // cancelled after the completion was posted
   }
+  apply_attributes(decision, args_);
   if (!decision.allowed()) {
     finish(std::move(decision));
     return;
@@ -243,6 +258,17 @@ void run_on_close(const PluginRegistry& registry, const proxy_transaction& trans
       plugin->hooks.on_close(plugin->self, &transaction);
     } catch (...) {
       spdlog::error("[{}] on_close let an exception escape", plugin->name);
+    }
+  }
+}
+
+void run_on_connection_end(const PluginRegistry& registry, const proxy_conn_info& conn) {
+  for (const LoadedPlugin* plugin : registry.with_hook(HookPoint::connection_end)) {
+    try {
+      const HookScope busy(plugin->name, "on_connection_end");
+      plugin->hooks.on_connection_end(plugin->self, &conn);
+    } catch (...) {
+      spdlog::error("[{}] on_connection_end let an exception escape", plugin->name);
     }
   }
 }

@@ -24,6 +24,9 @@ struct DecidingHookArgs {
   const proxy_conn_info* conn = nullptr;
   RequestView* request = nullptr;             // on_request, on_sni
   const proxy_client_hello* hello = nullptr;  // on_sni
+  // The transaction's attributes: each decision's are set here before the next plugin
+  // runs (on_request, on_sni; at on_accept there is no transaction and they are dropped).
+  AttributeList* attributes = nullptr;
 };
 
 // Runs one deciding hook (on_accept, on_request or on_sni) over every plugin that declared
@@ -118,5 +121,6 @@ void run_on_bytes(const PluginRegistry& registry, const proxy_conn_info& conn,
 void run_on_response(const PluginRegistry& registry, const proxy_conn_info& conn,
                      RequestView& request, ResponseView& response);
 void run_on_close(const PluginRegistry& registry, const proxy_transaction& transaction);
+void run_on_connection_end(const PluginRegistry& registry, const proxy_conn_info& conn);
 
 }  // namespace proxy::host

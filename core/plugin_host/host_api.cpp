@@ -198,6 +198,7 @@ HostContext::HostContext(std::string plugin, HostServices services)
   api_.response_append = &response_append;
   api_.host_version = {services_.version.data(), services_.version.size()};
   api_.get_stats = &get_stats;
+  api_.worker_count = services_.worker_count;
 }
 
 }  // namespace proxy::host

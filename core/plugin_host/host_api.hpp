@@ -17,6 +17,7 @@ struct HostServices {
   EndpointRegistry* endpoints = nullptr;   // null: register_endpoint() is refused
   const CoreCounters* counters = nullptr;  // null: get_stats() reports zeros
   std::string_view version;                // the proxy's version; must outlive the plugins
+  std::uint32_t worker_count = 1;          // io threads that run hooks
 };
 
 // What `proxy_host_api::host` points to for one plugin: its name, for log lines and

@@ -72,12 +72,15 @@ bool LoadedPlugin::has(HookPoint hook) const {
       return hooks.on_response != nullptr;
     case HookPoint::close:
       return hooks.on_close != nullptr;
+    case HookPoint::connection_end:
+      return hooks.on_connection_end != nullptr;
   }
   return false;
 }
 
-PluginRegistry::PluginRegistry(TimerService& timers, std::string host_version)
-    : timers_(timers), host_version_(std::move(host_version)) {}
+PluginRegistry::PluginRegistry(TimerService& timers, std::string host_version,
+                               std::uint32_t worker_count)
+    : timers_(timers), host_version_(std::move(host_version)), worker_count_(worker_count) {}
 
 PluginRegistry::~PluginRegistry() {
   shutdown();
@@ -140,13 +143,14 @@ void PluginRegistry::load_one(const std::string& name,
   libraries_.push_back(std::make_unique<PluginLibrary>(name, *path));
   const PluginLibrary& library = *libraries_.back();
   contexts_.push_back(std::make_unique<HostContext>(
-      name, HostServices{&timers_, &endpoints_, &counters_, host_version_}));
+      name, HostServices{&timers_, &endpoints_, &counters_, host_version_, worker_count_}));
   HostContext& context = *contexts_.back();
 
   proxy_plugin_config config{};
   config.size = sizeof(config);
   config.name = {name.data(), name.size()};
   config.settings_json = {settings_json.data(), settings_json.size()};
+  config.config_dir = {config_dir_.data(), config_dir_.size()};
   proxy_plugin_instance instance{};
   instance.size = sizeof(instance);
   char error[error_capacity] = {};

@@ -22,8 +22,8 @@ class PluginLibrary;
 class TimerService;
 
 // The hook points, as the core names them.
-enum class HookPoint : std::size_t { accept, request, sni, bytes, response, close };
-inline constexpr std::size_t hook_point_count = 6;
+enum class HookPoint : std::size_t { accept, request, sni, bytes, response, close, connection_end };
+inline constexpr std::size_t hook_point_count = 7;
 
 // One created plugin instance, as the data path uses it.
 struct LoadedPlugin {
@@ -47,7 +47,11 @@ class PluginRegistry {
  public:
   // `timers` must outlive the registry; it is cancelled (cancel_all) at shutdown.
   // `host_version` is what plugins read as the proxy's version.
-  explicit PluginRegistry(TimerService& timers, std::string host_version = {});
+  // The folder plugins take relative paths in their settings from (before load()).
+  void set_config_dir(std::string dir) { config_dir_ = std::move(dir); }
+  // `worker_count`: the io threads that will run hooks, told to plugins at creation.
+  explicit PluginRegistry(TimerService& timers, std::string host_version = {},
+                          std::uint32_t worker_count = 1);
   PluginRegistry(const PluginRegistry&) = delete;
   PluginRegistry& operator=(const PluginRegistry&) = delete;
   ~PluginRegistry();
@@ -94,6 +98,8 @@ class PluginRegistry {
 
   TimerService& timers_;
   const std::string host_version_;  // plugins keep views of it: declared before them
+  const std::uint32_t worker_count_;
+  std::string config_dir_;
   mutable CoreCounters counters_;
   EndpointRegistry endpoints_;
   // Index-aligned: libraries_[i] made plugins_[i] through contexts_[i]. libraries_ and

@@ -34,8 +34,7 @@ class HeaderStamp final : public sdk::Plugin {
   HeaderStamp(const HeaderStamp&) = delete;
   HeaderStamp& operator=(const HeaderStamp&) = delete;
 
-  sdk::HookSet hooks() const override { return sdk::Hook::request; }
-
+  // No hooks() needed: the host calls the hooks this class overrides, here on_request.
   // Runs on an io thread, concurrently for different connections: shared state must be
   // thread-safe (here one atomic counter).
   sdk::Decision on_request(const sdk::Connection&, sdk::Request& request) override {

@@ -9,7 +9,7 @@
 namespace header_stamp {
 namespace {
 
-using proxy::sdk::SettingsError;
+namespace setting = proxy::sdk::setting;
 
 // RFC 9110 token characters: what a field name may be made of.
 bool is_token_char(char c) {
@@ -28,66 +28,45 @@ bool is_reserved(std::string_view name) {
                      [name](std::string_view r) { return proxy::sdk::iequals(name, r); });
 }
 
-std::string string_setting(const nlohmann::json& value, const char* key) {
-  if (!value.is_string()) {
-    throw SettingsError(key, "expected a string");
-  }
-  return value.get<std::string>();
-}
-
-std::string header_name(const nlohmann::json& value) {
-  std::string name = string_setting(value, "name");
+// Each check returns why a value is refused, or "" when it is fine.
+std::string name_problem(std::string_view name) {
   if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) {
-    throw SettingsError("name", "expected a header name (letters, digits and !#$%&'*+-.^_`|~)");
+    return "letters, digits and !#$%&'*+-.^_`|~ only";
   }
   if (is_reserved(name)) {
-    throw SettingsError("name", "'" + name + "' is managed by the proxy and cannot be stamped");
+    return "it is managed by the proxy and cannot be stamped";
   }
-  return name;
+  return "";
 }
 
-std::string header_value(const nlohmann::json& value) {
-  std::string text = string_setting(value, "value");
+std::string value_problem(std::string_view text) {
   // Visible ASCII, space and tab; no leading or trailing whitespace.
   const bool printable = std::all_of(text.begin(), text.end(),
                                      [](char c) { return c == '\t' || (c >= ' ' && c <= '~'); });
   const bool trimmed = text.empty() || (text.front() != ' ' && text.front() != '\t' &&
                                         text.back() != ' ' && text.back() != '\t');
-  if (!printable || !trimmed) {
-    throw SettingsError("value", "expected printable ASCII without leading or trailing spaces");
-  }
-  return text;
+  return printable && trimmed ? "" : "no control characters, no spaces at either end";
 }
 
-std::string endpoint_path(const nlohmann::json& value) {
-  std::string path = string_setting(value, "endpoint");
-  if (!path.empty() && path.front() != '/') {
-    throw SettingsError("endpoint", "expected a path starting with '/', or \"\" for none");
-  }
-  return path;
+std::string endpoint_problem(std::string_view path) {
+  return path.empty() || path.front() == '/' ? "" : "it does not start with '/'";
 }
 
 }  // namespace
 
 StampSettings parse_stamp_settings(const nlohmann::json& settings) {
+  // Refuses keys other than these, so a typo stops startup instead of being ignored.
+  const proxy::sdk::SettingsReader reader(settings, {"name", "value", "endpoint"});
   StampSettings parsed;
-  if (settings.is_null()) {
-    return parsed;
-  }
-  if (!settings.is_object()) {
-    throw SettingsError("", "expected a mapping");
-  }
-  for (const auto& [key, value] : settings.items()) {
-    if (key == "name") {
-      parsed.name = header_name(value);
-    } else if (key == "value") {
-      parsed.value = header_value(value);
-    } else if (key == "endpoint") {
-      parsed.endpoint = endpoint_path(value);
-    } else {
-      throw SettingsError(key, "unknown setting (expected one of: name, value, endpoint)");
-    }
-  }
+  parsed.name = reader.get(
+      "name", setting::Text{"a header name that the proxy does not manage", name_problem},
+      parsed.name);
+  parsed.value = reader.get(
+      "value", setting::Text{"printable ASCII without leading or trailing spaces", value_problem},
+      parsed.value);
+  parsed.endpoint = reader.get(
+      "endpoint", setting::Text{"a path starting with '/', or \"\" for none", endpoint_problem},
+      parsed.endpoint);
   return parsed;
 }
 

@@ -8,64 +8,31 @@
 namespace slow_allowlist {
 namespace {
 
-using proxy::sdk::SettingsError;
+namespace setting = proxy::sdk::setting;
 
 constexpr std::uint64_t max_millis = 600'000;  // ten minutes
-constexpr std::uint64_t max_pending_limit = 1'000'000;
+constexpr std::size_t max_pending_limit = 1'000'000;
 
-std::uint64_t integer_in(const nlohmann::json& value, const char* key, std::uint64_t maximum) {
-  if (!value.is_number_unsigned() || value.get<std::uint64_t>() > maximum) {
-    throw SettingsError(key, "expected an integer from 0 to " + std::to_string(maximum));
+std::string host_problem(std::string_view host) {
+  if (host.empty()) {
+    return "it is empty";
   }
-  return value.get<std::uint64_t>();
-}
-
-std::vector<std::string> host_list(const nlohmann::json& value) {
-  if (!value.is_array()) {
-    throw SettingsError("allowed", "expected a list of host names");
-  }
-  std::vector<std::string> hosts;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const auto& entry = value[i];
-    const std::string key = "allowed[" + std::to_string(i) + "]";
-    if (!entry.is_string() || entry.get<std::string>().empty()) {
-      throw SettingsError(key, "expected a non-empty host name");
-    }
-    std::string host = entry.get<std::string>();
-    if (host.find_first_of(" /:\t\r\n") != std::string::npos) {
-      throw SettingsError(key, "expected a host name without spaces, '/' or ':'");
-    }
-    hosts.push_back(std::move(host));
-  }
-  return hosts;
+  return host.find_first_of(" /:\t\r\n") == std::string_view::npos ? "" : "it is not a host name";
 }
 
 }  // namespace
 
 AllowlistSettings parse_allowlist_settings(const nlohmann::json& settings) {
+  const proxy::sdk::SettingsReader reader(
+      settings, {"allowed", "lookup_delay_ms", "timeout_ms", "max_pending"});
   AllowlistSettings parsed;
-  if (settings.is_null()) {
-    return parsed;
-  }
-  if (!settings.is_object()) {
-    throw SettingsError("", "expected a mapping");
-  }
-  for (const auto& [key, value] : settings.items()) {
-    if (key == "allowed") {
-      parsed.allowed = host_list(value);
-    } else if (key == "lookup_delay_ms") {
-      parsed.lookup_delay =
-          std::chrono::milliseconds(integer_in(value, "lookup_delay_ms", max_millis));
-    } else if (key == "timeout_ms") {
-      parsed.timeout = std::chrono::milliseconds(integer_in(value, "timeout_ms", max_millis));
-    } else if (key == "max_pending") {
-      parsed.max_pending = integer_in(value, "max_pending", max_pending_limit);
-    } else {
-      throw SettingsError(key,
-                          "unknown setting (expected one of: allowed, lookup_delay_ms, "
-                          "timeout_ms, max_pending)");
-    }
-  }
+  parsed.allowed = reader.list(
+      "allowed", setting::Text{"a host name without spaces, '/' or ':'", host_problem}, {});
+  parsed.lookup_delay = std::chrono::milliseconds(reader.integer<std::uint64_t>(
+      "lookup_delay_ms", static_cast<std::uint64_t>(parsed.lookup_delay.count()), 0, max_millis));
+  parsed.timeout = std::chrono::milliseconds(reader.integer<std::uint64_t>(
+      "timeout_ms", static_cast<std::uint64_t>(parsed.timeout.count()), 0, max_millis));
+  parsed.max_pending = reader.integer("max_pending", parsed.max_pending, 0, max_pending_limit);
   return parsed;
 }
 

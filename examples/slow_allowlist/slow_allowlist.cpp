@@ -49,8 +49,6 @@ class SlowAllowlist final : public sdk::Plugin {
                        settings_.timeout.count());
   }
 
-  sdk::HookSet hooks() const override { return sdk::Hook::request; }
-
   sdk::Decision on_request(const sdk::Connection& conn, sdk::Request& request) override {
     // Bounded: a slow service must not let waiting requests pile up without limit.
     // (Checked before counting, so concurrent io threads may overshoot by a few.)
@@ -62,9 +60,12 @@ class SlowAllowlist final : public sdk::Plugin {
     auto pending = std::make_shared<PendingLookup>(conn.defer(), in_flight_);
 
     // Stand-in for the service's reply arriving on some other thread.
+    // A completion carries what a direct answer can (ABI 1.2): a header on the refusal,
+    // an attribute on the transaction that later plugins and on_close see.
     context_.schedule(settings_.lookup_delay, [pending, approved] {
-      pending->finish(approved ? sdk::Decision::allow()
-                               : sdk::Decision::reject(403, "host not on the allowlist"));
+      pending->finish(approved ? sdk::Decision::allow().with_attribute("allowlist", "approved")
+                               : sdk::Decision::reject(403, "host not on the allowlist")
+                                     .with_header("X-Allowlist", "denied"));
     });
     // Fail closed when the reply is late. Without this, the host's timeouts.hook still
     // answers 503, but a plugin knows best how long its service may take.

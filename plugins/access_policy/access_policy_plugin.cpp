@@ -1,6 +1,8 @@
 #include "access_policy_plugin.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "log_text.hpp"
 
@@ -22,6 +24,12 @@ AccessPolicyPlugin::AccessPolicyPlugin(sdk::PluginContext& context)
         "allowed_methods: '{}' has lowercase letters; methods compare "
         "case-sensitively, so it does not allow its uppercase form",
         method);
+  }
+  std::vector<std::string> methods(settings.allowed_methods.begin(),
+                                   settings.allowed_methods.end());
+  std::sort(methods.begin(), methods.end());
+  for (const std::string& method : methods) {
+    allow_header_.append(allow_header_.empty() ? "" : ", ").append(method);
   }
   context.log().debug("{} client networks, {} blocked domains, {} methods, {} CONNECT ports",
                       settings.client_allow.size(), settings.blocked_domains.size(),
@@ -47,7 +55,11 @@ sdk::Decision AccessPolicyPlugin::on_request(const sdk::Connection& conn, sdk::R
   context_.log().debug("conn {}: {} {}:{} refused with {}: {}", conn.id(), quoted(request.method()),
                        quoted(request.host()), request.port(), rejection->status,
                        rejection->reason);
-  return sdk::Decision::reject(rejection->status, std::string(rejection->reason));
+  sdk::Decision decision = sdk::Decision::reject(rejection->status, std::string(rejection->reason));
+  if (rejection->status == 405) {
+    decision.with_header("Allow", allow_header_);  // RFC 9110 §15.5.6: a 405 lists them
+  }
+  return decision;
 }
 
 }  // namespace proxy::plugins::access_policy

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include <string>
+
 #include "access_rules.hpp"
 #include "proxy/sdk/context.hpp"
 #include "proxy/sdk/plugin.hpp"
@@ -21,7 +23,6 @@ class AccessPolicyPlugin final : public sdk::Plugin {
   // Throws sdk::SettingsError for unknown keys, wrong types and bad values.
   explicit AccessPolicyPlugin(sdk::PluginContext& context);
 
-  sdk::HookSet hooks() const override { return sdk::Hook::accept | sdk::Hook::request; }
   sdk::Decision on_accept(const sdk::Connection& conn) override;
   sdk::Decision on_request(const sdk::Connection& conn, sdk::Request& request) override;
 
@@ -32,6 +33,7 @@ class AccessPolicyPlugin final : public sdk::Plugin {
  private:
   sdk::PluginContext& context_;
   const AccessRules rules_;
+  std::string allow_header_;  // the Allow value a 405 carries: allowed_methods, sorted
   std::atomic<std::uint64_t> clients_refused_{0};
 };
 

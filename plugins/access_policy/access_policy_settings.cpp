@@ -1,9 +1,11 @@
 #include "access_policy_settings.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 
-#include "proxy/sdk/context.hpp"
-#include "settings_reader.hpp"
+#include "domain_setting.hpp"
+#include "proxy/sdk/settings.hpp"
 
 namespace proxy::plugins::access_policy {
 namespace {
@@ -17,47 +19,43 @@ bool is_tchar(char c) {
   return specials.find(c) != std::string_view::npos;
 }
 
+// Why `method` is not a method token, or "" when it is one.
+std::string method_problem(std::string_view method) {
+  if (method.empty()) {
+    return "it is empty";
+  }
+  const auto bad = std::find_if_not(method.begin(), method.end(), is_tchar);
+  if (bad == method.end()) {
+    return "";
+  }
+  if (*bad > ' ' && *bad < 0x7f) {
+    return std::string("'") + *bad + "' cannot appear in a token";
+  }
+  return "spaces, control characters and non-ASCII bytes cannot appear in a token";
+}
+
 }  // namespace
 
-const std::vector<std::string>& default_client_allow() {
-  static const std::vector<std::string> networks = {"127.0.0.0/8", "::1/128"};
-  return networks;
-}
-
-const std::vector<std::string>& default_allowed_methods() {
-  static const std::vector<std::string> methods = {"GET",   "HEAD",   "POST",    "PUT",
-                                                   "PATCH", "DELETE", "OPTIONS", "CONNECT"};
-  return methods;
-}
-
-const std::vector<std::uint16_t>& default_connect_ports() {
-  static const std::vector<std::uint16_t> ports = {443};
-  return ports;
-}
-
 AccessPolicySettings parse_access_policy_settings(const nlohmann::json& settings) {
-  const common::SettingsReader reader(
+  const sdk::SettingsReader reader(
       settings, {"blocked_domains", "allowed_methods", "connect_ports", "client_allow"});
   AccessPolicySettings out;
-  out.client_allow = reader.networks("client_allow", default_client_allow());
-  out.blocked_domains = reader.domains("blocked_domains");
+  out.client_allow = reader.networks("client_allow", {"127.0.0.0/8", "::1/128"});
+  out.blocked_domains = common::read_domains(reader, "blocked_domains");
 
-  const std::vector<std::string> methods =
-      reader.strings("allowed_methods", default_allowed_methods());
-  for (std::size_t i = 0; i < methods.size(); ++i) {
-    const std::string& method = methods[i];
-    if (method.empty() || !std::all_of(method.begin(), method.end(), is_tchar)) {
-      throw sdk::SettingsError("allowed_methods[" + std::to_string(i) + "]",
-                               "expected an HTTP method token such as GET");
+  const sdk::setting::Text method{"an HTTP method token such as GET", method_problem};
+  for (std::string& name :
+       reader.list("allowed_methods", method,
+                   {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT"})) {
+    if (std::any_of(name.begin(), name.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      out.unusual_methods.push_back(name);
     }
-    if (std::any_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
-      out.unusual_methods.push_back(method);
-    }
-    out.allowed_methods.insert(method);
+    out.allowed_methods.insert(std::move(name));
   }
 
-  for (const std::uint16_t port : reader.ports("connect_ports", default_connect_ports())) {
-    out.connect_ports.set(port);
+  const sdk::setting::Integer<std::uint16_t> port{1, 65535, "a port number from 1 to 65535"};
+  for (const std::uint16_t number : reader.list("connect_ports", port, {443})) {
+    out.connect_ports.set(number);
   }
   return out;
 }

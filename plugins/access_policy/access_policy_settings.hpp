@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain_set.hpp"
-#include "network_list.hpp"
+#include "proxy/sdk/network.hpp"
 
 namespace proxy::plugins::access_policy {
 
@@ -25,7 +25,7 @@ using MethodSet = std::unordered_set<std::string, MethodHash, std::equal_to<>>;
 
 // plugins.settings.access_policy, validated and frozen at startup.
 struct AccessPolicySettings {
-  common::NetworkList client_allow;
+  sdk::NetworkList client_allow;
   common::DomainSet blocked_domains;
   MethodSet allowed_methods;
   std::bitset<65536> connect_ports;
@@ -34,12 +34,8 @@ struct AccessPolicySettings {
   std::vector<std::string> unusual_methods;
 };
 
-// The defaults of DESIGN.md's configuration schema.
-const std::vector<std::string>& default_client_allow();
-const std::vector<std::string>& default_allowed_methods();
-const std::vector<std::uint16_t>& default_connect_ports();
-
-// Throws sdk::SettingsError naming the key (and list index) of the first bad value.
+// Reads the settings with the defaults of DESIGN.md's configuration schema. Throws
+// sdk::SettingsError naming the key (and list index) of the first bad value.
 AccessPolicySettings parse_access_policy_settings(const nlohmann::json& settings);
 
 }  // namespace proxy::plugins::access_policy

@@ -9,10 +9,7 @@
 namespace proxy::plugins::common {
 namespace {
 
-constexpr std::array<std::uint8_t, 12> v4_mapped_prefix = {0, 0, 0, 0, 0,    0,
-                                                           0, 0, 0, 0, 0xff, 0xff};
-
-// inet_pton and inet_aton want a NUL-terminated string. Every real literal fits the
+// inet_aton wants a NUL-terminated string. Every real literal fits the
 // stack buffer; a longer text is copied so that no spelling escapes the parse.
 template <class Fn>
 auto with_c_string(std::string_view text, Fn&& fn) {
@@ -33,33 +30,6 @@ bool is_inet_aton_char(char c) {
 }
 
 }  // namespace
-
-bool IpAddress::is_v4_mapped() const {
-  return is_v6 && std::equal(v4_mapped_prefix.begin(), v4_mapped_prefix.end(), bytes.begin());
-}
-
-IpAddress IpAddress::mapped_v4() const {
-  IpAddress v4;
-  std::copy_n(bytes.begin() + 12, 4, v4.bytes.begin());
-  return v4;
-}
-
-std::optional<IpAddress> parse_ip_literal(std::string_view text) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  return with_c_string(text, [](const char* c_text) -> std::optional<IpAddress> {
-    IpAddress address;
-    if (inet_pton(AF_INET, c_text, address.bytes.data()) == 1) {
-      return address;
-    }
-    if (inet_pton(AF_INET6, c_text, address.bytes.data()) == 1) {
-      address.is_v6 = true;
-      return address;
-    }
-    return std::nullopt;
-  });
-}
 
 std::optional<IpAddress> parse_numeric_host(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

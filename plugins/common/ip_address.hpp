@@ -1,28 +1,16 @@
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "proxy/sdk/network.hpp"
+
 namespace proxy::plugins::common {
 
-// An IPv4 or IPv6 address in network byte order (IPv4 uses the first 4 bytes).
-struct IpAddress {
-  bool is_v6 = false;
-  std::array<std::uint8_t, 16> bytes{};
-
-  std::size_t size() const { return is_v6 ? 16 : 4; }
-  bool is_v4_mapped() const;
-  // The IPv4 address inside ::ffff:a.b.c.d; only valid when is_v4_mapped().
-  IpAddress mapped_v4() const;
-
-  bool operator==(const IpAddress& other) const = default;
-};
-
-// Strict literal as inet_pton reads it: dotted-quad IPv4 or IPv6 text, no brackets, no
-// prefix, no zone. nullopt for anything else.
-std::optional<IpAddress> parse_ip_literal(std::string_view text);
+// The SDK's address type and strict literal parser (proxy/sdk/network.hpp), under the
+// names the plugins have always used.
+using sdk::IpAddress;
+using sdk::parse_ip_literal;
 
 // The address a resolver would take `host` for without asking DNS, as the upstream
 // connector's getaddrinfo does: IPv6 with or without brackets, and every IPv4 form

@@ -17,7 +17,6 @@ class HttpParserPlugin final : public sdk::Plugin {
   // Throws sdk::SettingsError when the settings hold anything.
   explicit HttpParserPlugin(sdk::PluginContext& context);
 
-  sdk::HookSet hooks() const override { return {}; }
   sdk::HttpParser* http_parser() override { return &factory_; }
 
  private:

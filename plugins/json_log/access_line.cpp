@@ -93,6 +93,13 @@ void append_access_line(std::string& out, const sdk::Transaction& t) {
   append_text_or_null(out, t.decided_by());
   out += ",\"reason\":";
   append_text_or_null(out, t.reason());
+  // Who the client authenticated as (the user attribute), null when no plugin said.
+  out += ",\"user\":";
+  if (const auto user = t.user()) {
+    append_json_string(out, *user);
+  } else {
+    out += "null";
+  }
   out.push_back('}');
 }
 

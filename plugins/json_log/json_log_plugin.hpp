@@ -24,7 +24,6 @@ class JsonLogPlugin final : public sdk::Plugin {
   JsonLogPlugin& operator=(const JsonLogPlugin&) = delete;
   ~JsonLogPlugin() override;
 
-  sdk::HookSet hooks() const override { return sdk::Hook::close; }
   void on_close(const sdk::Transaction& transaction) override;
 
  private:

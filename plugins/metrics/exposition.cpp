@@ -86,6 +86,17 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
     out.sample("proxy_blocked_total", {{"plugin", plugin}}, count);
   }
 
+  // Always the documented reasons, so a dashboard finds the series before a failure.
+  out.family("proxy_auth_failures_total", "counter",
+             "Failed proxy authentication attempts: wrong credentials, or refused unchecked "
+             "after too many failures.");
+  for (std::size_t slot = 0; slot < traffic.auth_failures.size(); ++slot) {
+    if (slot < known_auth_failures.size() || traffic.auth_failures[slot] > 0) {
+      out.sample("proxy_auth_failures_total", {{"reason", auth_failure_label(slot)}},
+                 traffic.auth_failures[slot]);
+    }
+  }
+
   write_histogram(out, "proxy_request_duration_seconds",
                   "Time from a proxied request's head to the end of its response.", request_bounds,
                   traffic.request_duration);

@@ -15,6 +15,19 @@ std::string_view method_label(std::size_t slot) {
   return slot < known_methods.size() ? known_methods[slot] : std::string_view("OTHER");
 }
 
+std::size_t auth_failure_slot(std::string_view reason) {
+  for (std::size_t i = 0; i < known_auth_failures.size(); ++i) {
+    if (known_auth_failures[i] == reason) {
+      return i;
+    }
+  }
+  return known_auth_failures.size();
+}
+
+std::string_view auth_failure_label(std::size_t slot) {
+  return slot < known_auth_failures.size() ? known_auth_failures[slot] : std::string_view("other");
+}
+
 std::size_t code_slot(int status) {
   if (status < first_code || status > last_code) {
     return code_other_slot;

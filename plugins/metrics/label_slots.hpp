@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/sdk/abi.h"
+
 // Fixed label sets for values that come from clients or origins, so no input can grow
 // the number of time series: each label value maps to one slot of a fixed array.
 namespace proxy::plugins::metrics {
@@ -28,5 +30,14 @@ inline constexpr std::size_t code_slots = code_other_slot + 1;
 
 std::size_t code_slot(int status);
 std::string code_label(std::size_t slot);
+
+// Reasons of proxy_auth_failures_total, as abi.h defines them; a value no plugin
+// documents counts as reason="other".
+inline constexpr std::array<std::string_view, 2> known_auth_failures = {
+    PROXY_AUTH_FAILURE_INVALID, PROXY_AUTH_FAILURE_THROTTLED};
+inline constexpr std::size_t auth_failure_slots = known_auth_failures.size() + 1;
+
+std::size_t auth_failure_slot(std::string_view reason);
+std::string_view auth_failure_label(std::size_t slot);
 
 }  // namespace proxy::plugins::metrics

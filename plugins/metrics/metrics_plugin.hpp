@@ -19,7 +19,6 @@ class MetricsPlugin final : public sdk::Plugin {
   // refuses the endpoint (the path is taken by another plugin).
   explicit MetricsPlugin(sdk::PluginContext& context);
 
-  sdk::HookSet hooks() const override { return sdk::Hook::close; }
   void on_close(const sdk::Transaction& transaction) override;
 
   // The endpoint: GET or HEAD; other methods get 405.

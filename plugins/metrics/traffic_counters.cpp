@@ -50,6 +50,7 @@ struct alignas(64) TrafficCounters::Shard {
   std::array<Counter, max_plugin_labels + 1> blocked{};  // the last is "other"
   HistogramCounts request_duration;
   HistogramCounts tunnel_duration;
+  std::array<Counter, auth_failure_slots> auth_failures{};
 };
 
 TrafficCounters::TrafficCounters(HistogramBounds request_bounds, HistogramBounds tunnel_bounds)
@@ -108,6 +109,9 @@ void TrafficCounters::record(const TransactionRecord& record) {
   if (record.blocked) {
     add(shard.blocked[plugins_.slot_of(record.blocked_by)], 1);
   }
+  if (!record.auth_failure.empty()) {
+    add(shard.auth_failures[auth_failure_slot(record.auth_failure)], 1);
+  }
 }
 
 TrafficSnapshot TrafficCounters::snapshot() const {
@@ -131,6 +135,9 @@ TrafficSnapshot TrafficCounters::snapshot() const {
     out.bytes_upstream_to_client += read(shard->bytes_upstream_to_client);
     for (std::size_t i = 0; i < blocked.size(); ++i) {
       blocked[i] += read(shard->blocked[i]);
+    }
+    for (std::size_t i = 0; i < auth_failure_slots; ++i) {
+      out.auth_failures[i] += read(shard->auth_failures[i]);
     }
     shard->request_duration.add_to(request_bounds_, out.request_duration);
     shard->tunnel_duration.add_to(tunnel_bounds_, out.tunnel_duration);

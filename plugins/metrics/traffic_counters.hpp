@@ -32,6 +32,8 @@ struct TrafficSnapshot {
   std::vector<std::pair<std::string, std::uint64_t>> blocked;
   HistogramSnapshot request_duration;
   HistogramSnapshot tunnel_duration;
+  // By TransactionRecord::AuthFailure, without `none`.
+  std::array<std::uint64_t, auth_failure_slots> auth_failures{};
 };
 
 // Counters fed by on_close. Each io thread (Transaction::worker()) writes its own shard,

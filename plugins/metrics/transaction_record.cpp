@@ -49,6 +49,7 @@ TransactionRecord record_of(const sdk::Transaction& t) {
     record.blocked_by = t.decided_by().empty() ? std::string_view("unknown") : t.decided_by();
   }
   record.worker = t.worker();
+  record.auth_failure = t.attribute(sdk::attribute_auth_failure).value_or(std::string_view());
   return record;
 }
 

@@ -26,6 +26,9 @@ struct TransactionRecord {
   bool blocked = false;
   std::string_view blocked_by;  // the plugin (or "core") that blocked it
   std::uint32_t worker = 0;     // the io thread it ran on
+  // Why an authentication plugin refused the attempt (the auth_failure attribute);
+  // empty when it was not a failed attempt.
+  std::string_view auth_failure;
 };
 
 // Classifies a transaction:

@@ -17,7 +17,6 @@ class RateLimiterPlugin final : public sdk::Plugin {
   // Throws sdk::SettingsError for invalid settings.
   explicit RateLimiterPlugin(sdk::PluginContext& context);
 
-  sdk::HookSet hooks() const override { return sdk::Hook::request; }
   sdk::Decision on_request(const sdk::Connection& conn, sdk::Request& request) override;
 
  private:

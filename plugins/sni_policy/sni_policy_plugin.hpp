@@ -20,7 +20,6 @@ class SniPolicyPlugin final : public sdk::Plugin {
   // Throws sdk::SettingsError for unknown keys, wrong types and bad values.
   explicit SniPolicyPlugin(sdk::PluginContext& context);
 
-  sdk::HookSet hooks() const override { return sdk::Hook::sni; }
   sdk::Decision on_sni(const sdk::Connection& conn, const sdk::Request& request,
                        const sdk::ClientHello& hello) override;
   // peek_timeout: how long the core waits for the first client bytes.

@@ -53,6 +53,9 @@ class Response:
                 return value
         return None
 
+    def header_values(self, name):
+        return [value for field, value in self.headers if field.lower() == name.lower()]
+
     def header_names(self):
         return {field.lower() for field, _ in self.headers}
 

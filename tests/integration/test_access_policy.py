@@ -92,8 +92,9 @@ class Methods(AccessPolicyTestCase):
     def test_method_outside_allowed_methods_is_405(self):
         origin = self.start_origin()
         proxy = self.start_policy_proxy(allowed_methods=["GET", "HEAD"])
-        self.assert_refused(proxy, request_bytes("POST", origin.url("/echo"), body=b"x"), 405,
-                            "method not allowed by policy")
+        response = self.assert_refused(proxy, request_bytes("POST", origin.url("/echo"), body=b"x"),
+                                       405, "method not allowed by policy")
+        self.assertEqual(response.header("Allow"), "GET, HEAD")  # RFC 9110 §15.5.6
         self.assert_refused(proxy, request_bytes("DELETE", origin.url("/fixed")), 405,
                             "method not allowed by policy")
         # Methods are case-sensitive: "get" is not GET.

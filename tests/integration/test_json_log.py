@@ -22,7 +22,7 @@ from proxytest import LISTENING, PROXY_BIN, ConfigDir, minimal_config, run_cli
 PLUGINS = ["http_parser", "json_log"]
 FIELDS = ["ts", "event", "conn_id", "client_ip", "client_port", "method", "host", "port",
           "target", "status", "sni", "bytes_in", "bytes_out", "duration_ms", "decision",
-          "plugin", "reason"]
+          "plugin", "reason", "user"]
 RFC3339_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 DROPPED = re.compile(r"dropped (\d+) access log lines")
 

@@ -246,6 +246,28 @@ class BrokenOrigins(FaultTestCase):
         self.assertEqual(response.body, b"big!")
 
 
+    # Forwarding is full duplex: an origin that answers before it has read the body (a
+    # 401 here, the connection kept open) is heard at once, not after the whole upload.
+    def test_early_answer_reaches_client_while_the_body_still_goes_up(self):
+        origin = self.start_origin()
+        origin.script("/login", b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\nlogin",
+                      before_body=True, close=False)
+        proxy = self.start_proxy()
+        for framing, first_part in ((("Content-Length", "100000"), b"x" * 1000),
+                                    (("Transfer-Encoding", "chunked"), b"3e8\r\n" + b"x" * 1000)):
+            with self.subTest(framing=framing[0]):
+                conn = self.connect(proxy)
+                conn.send(request_bytes("POST", origin.url("/login"), [framing]) + first_part)
+                conn.sock.settimeout(3)  # the rest of the body is not sent until the answer came
+                started = time.monotonic()
+                response = conn.read_response()
+                self.assertLess(time.monotonic() - started, 2)
+                self.assertEqual(response.status, 401)
+                self.assertEqual(response.body, b"login")
+                self.assertTrue(response.closes(), response.headers)
+                self.assertTrue(conn.wait_closed(5), "connection still open after the early answer")
+
+
 class ManyClients(FaultTestCase):
     CLIENTS = 500
 

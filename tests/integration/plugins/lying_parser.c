@@ -136,8 +136,8 @@ static const void* get_capability(void* self, proxy_str name) {
   return NULL;
 }
 
-static const proxy_hook_table hooks = {sizeof(proxy_hook_table), NULL, NULL, NULL, NULL, NULL, NULL,
-                                       get_capability,           0};
+static const proxy_hook_table hooks = {.size = sizeof(proxy_hook_table),
+                                       .get_capability = get_capability};
 
 static const proxy_plugin_info info = {sizeof(proxy_plugin_info),
                                        {"lying_parser", 12},

@@ -8,7 +8,7 @@ namespace {
 
 using Paths = std::vector<std::filesystem::path>;
 
-class ConfigFiles : public testing::TempDirTest {};
+class ConfigFiles : public test_support::TempDirTest {};
 
 TEST_F(ConfigFiles, DefaultFileWhenNoneGiven) {
   const auto default_file = write("config/default.yaml", "");

@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class LoadConfig : public testing::TempDirTest {};
+class LoadConfig : public test_support::TempDirTest {};
 
 TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   const auto file = write("empty.yaml", "");

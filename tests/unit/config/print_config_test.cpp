@@ -6,7 +6,7 @@
 namespace proxy::config {
 namespace {
 
-class PrintConfig : public testing::TempDirTest {
+class PrintConfig : public test_support::TempDirTest {
  protected:
   // Prints, loads the output again and checks nothing changed.
   void expect_round_trip(const Config& config) {

@@ -6,7 +6,7 @@
 namespace proxy::config {
 namespace {
 
-class Validation : public testing::TempDirTest {
+class Validation : public test_support::TempDirTest {
  protected:
   // Loads the files and returns the error; fails the test when none is thrown.
   ConfigError error_of(const std::vector<std::filesystem::path>& files) {

@@ -7,32 +7,32 @@ namespace {
 using proxy::core::client_response_head;
 using proxy::core::connection_nominates_framing;
 using proxy::core::error_response;
-using proxy::core::HeaderPairs;
-using proxy::core::ReceivedHead;
+using proxy::core::received_head;
 using proxy::core::ResponseHeadOptions;
 using proxy::core::status_text;
 using proxy::core::upstream_request_head;
+using proxy::host::HeaderList;
 
 bool has(const std::string& head, const std::string& text) {
   return head.find(text) != std::string::npos;
 }
 
 TEST(UpstreamRequestHead, StripsHopByHopAndAddsVia) {
-  const HeaderPairs headers = {{"Host", "wrong.example"},
-                               {"Connection", "close, X-Secret"},
-                               {"X-Secret", "1"},
-                               {"Proxy-Connection", "keep-alive"},
-                               {"Keep-Alive", "timeout=5"},
-                               {"TE", "trailers"},
-                               {"Trailer", "X-T"},
-                               {"Upgrade", "websocket"},
-                               {"Proxy-Authorization", "Basic abc"},
-                               {"Accept", "*/*"},
-                               {"Via", "1.0 other"},
-                               {"Transfer-Encoding", "chunked"}};
+  const HeaderList headers = {{"Host", "wrong.example"},
+                              {"Connection", "close, X-Secret"},
+                              {"X-Secret", "1"},
+                              {"Proxy-Connection", "keep-alive"},
+                              {"Keep-Alive", "timeout=5"},
+                              {"TE", "trailers"},
+                              {"Trailer", "X-T"},
+                              {"Upgrade", "websocket"},
+                              {"Proxy-Authorization", "Basic abc"},
+                              {"Accept", "*/*"},
+                              {"Via", "1.0 other"},
+                              {"Transfer-Encoding", "chunked"}};
   const std::string head =
       upstream_request_head("POST", "/upload?x=1", headers,
-                            ReceivedHead{headers, PROXY_BODY_CHUNKED, 0, 11}, "example.com:8080");
+                            received_head(headers, PROXY_BODY_CHUNKED, 0, 11), "example.com:8080");
   EXPECT_EQ(head.rfind("POST /upload?x=1 HTTP/1.1\r\nHost: example.com:8080\r\n", 0), 0U);
   for (const char* gone : {"wrong.example", "Connection", "X-Secret", "Proxy-Connection",
                            "Keep-Alive", "TE:", "Trailer", "Upgrade", "Proxy-Authorization"}) {
@@ -53,40 +53,40 @@ TEST(ConnectionOptions, NamingAFramingFieldOrHostIsDetected) {
 }
 
 TEST(UpstreamRequestHead, FramingComesFromWhatWasParsedNotFromEditedFields) {
-  const HeaderPairs received = {{"Content-Length", "44"}};
+  const HeaderList received = {{"Content-Length", "44"}};
   // A plugin removed Content-Length and added a chunked Transfer-Encoding: the body is
   // still relayed as 44 bytes, so the head must say so.
-  const HeaderPairs edited = {{"Transfer-Encoding", "chunked"}, {"X-Edited", "1"}};
+  const HeaderList edited = {{"Transfer-Encoding", "chunked"}, {"X-Edited", "1"}};
   const std::string head = upstream_request_head(
-      "POST", "/", edited, ReceivedHead{received, PROXY_BODY_CONTENT_LENGTH, 44, 11}, "o:80");
+      "POST", "/", edited, received_head(received, PROXY_BODY_CONTENT_LENGTH, 44, 11), "o:80");
   EXPECT_TRUE(has(head, "Content-Length: 44\r\n"));
   EXPECT_FALSE(has(head, "Transfer-Encoding"));
   EXPECT_TRUE(has(head, "X-Edited: 1\r\n"));
 }
 
 TEST(UpstreamRequestHead, KeepsAnEmptyBodysContentLength) {
-  const HeaderPairs received = {{"Content-Length", "0"}};
+  const HeaderList received = {{"Content-Length", "0"}};
   const std::string head = upstream_request_head(
-      "POST", "/", received, ReceivedHead{received, PROXY_BODY_NONE, 0, 11}, "o:80");
+      "POST", "/", received, received_head(received, PROXY_BODY_NONE, 0, 11), "o:80");
   EXPECT_TRUE(has(head, "Content-Length: 0\r\n"));
-  const HeaderPairs none;
+  const HeaderList none;
   EXPECT_FALSE(has(
-      upstream_request_head("GET", "/", none, ReceivedHead{none, PROXY_BODY_NONE, 0, 11}, "o:80"),
+      upstream_request_head("GET", "/", none, received_head(none, PROXY_BODY_NONE, 0, 11), "o:80"),
       "Content-Length"));
 }
 
 TEST(UpstreamRequestHead, ChunkedWritesTheReceivedCodings) {
-  const HeaderPairs received = {{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}};
+  const HeaderList received = {{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}};
   const std::string head = upstream_request_head(
-      "POST", "/", received, ReceivedHead{received, PROXY_BODY_CHUNKED, 0, 11}, "o:80");
+      "POST", "/", received, received_head(received, PROXY_BODY_CHUNKED, 0, 11), "o:80");
   EXPECT_TRUE(has(head, "Transfer-Encoding: gzip, chunked\r\n"));
   EXPECT_EQ(head.find("Transfer-Encoding"), head.rfind("Transfer-Encoding"));
 }
 
 TEST(ClientResponseHead, MarksCloseAndKeepsFraming) {
-  const HeaderPairs headers = {{"Content-Length", "5"}, {"Keep-Alive", "timeout=5"}};
+  const HeaderList headers = {{"Content-Length", "5"}, {"Keep-Alive", "timeout=5"}};
   const std::string head =
-      client_response_head(200, "OK", headers, ReceivedHead{headers, PROXY_BODY_CONTENT_LENGTH, 5},
+      client_response_head(200, "OK", headers, received_head(headers, PROXY_BODY_CONTENT_LENGTH, 5),
                            ResponseHeadOptions{false, true});
   EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0U);
   EXPECT_TRUE(has(head, "Content-Length: 5\r\n"));
@@ -95,40 +95,40 @@ TEST(ClientResponseHead, MarksCloseAndKeepsFraming) {
 }
 
 TEST(ClientResponseHead, ConnectionNamingTheFramingKeepsTheFraming) {
-  const HeaderPairs headers = {
+  const HeaderList headers = {
       {"Connection", "Content-Length, X-Hop"}, {"Content-Length", "5"}, {"X-Hop", "1"}};
   const std::string head = client_response_head(
-      200, "OK", headers, ReceivedHead{headers, PROXY_BODY_CONTENT_LENGTH, 5}, {});
+      200, "OK", headers, received_head(headers, PROXY_BODY_CONTENT_LENGTH, 5), {});
   EXPECT_TRUE(has(head, "Content-Length: 5\r\n"));
   EXPECT_FALSE(has(head, "X-Hop"));
 }
 
 TEST(ClientResponseHead, NoFramingOn204And1xxAndOnlyLengthOn304) {
-  const HeaderPairs chunked = {{"Transfer-Encoding", "chunked"}, {"Content-Length", "9"}};
+  const HeaderList chunked = {{"Transfer-Encoding", "chunked"}, {"Content-Length", "9"}};
   for (int status : {100, 103, 204}) {
     const std::string head =
-        client_response_head(status, "", chunked, ReceivedHead{chunked, PROXY_BODY_NONE, 0}, {});
+        client_response_head(status, "", chunked, received_head(chunked, PROXY_BODY_NONE, 0), {});
     EXPECT_FALSE(has(head, "Transfer-Encoding")) << status;
     EXPECT_FALSE(has(head, "Content-Length")) << status;
   }
   const std::string not_modified =
-      client_response_head(304, "", chunked, ReceivedHead{chunked, PROXY_BODY_NONE, 0}, {});
+      client_response_head(304, "", chunked, received_head(chunked, PROXY_BODY_NONE, 0), {});
   EXPECT_TRUE(has(not_modified, "HTTP/1.1 304 Not Modified\r\n"));
   EXPECT_TRUE(has(not_modified, "Content-Length: 9\r\n"));
   EXPECT_FALSE(has(not_modified, "Transfer-Encoding"));
 }
 
 TEST(ClientResponseHead, HeadResponseKeepsItsDescriptiveLength) {
-  const HeaderPairs headers = {{"Content-Length", "1234"}};
+  const HeaderList headers = {{"Content-Length", "1234"}};
   const std::string head = client_response_head(
-      200, "OK", headers, ReceivedHead{headers, PROXY_BODY_NONE, 0}, ResponseHeadOptions{true});
+      200, "OK", headers, received_head(headers, PROXY_BODY_NONE, 0), ResponseHeadOptions{true});
   EXPECT_TRUE(has(head, "Content-Length: 1234\r\n"));
 }
 
 TEST(ClientResponseHead, CloseDelimitedKeepsNonChunkedCodings) {
-  const HeaderPairs headers = {{"Transfer-Encoding", "gzip"}};
+  const HeaderList headers = {{"Transfer-Encoding", "gzip"}};
   const std::string head =
-      client_response_head(200, "OK", headers, ReceivedHead{headers, PROXY_BODY_UNTIL_CLOSE, 0},
+      client_response_head(200, "OK", headers, received_head(headers, PROXY_BODY_UNTIL_CLOSE, 0),
                            ResponseHeadOptions{false, true});
   EXPECT_TRUE(has(head, "Transfer-Encoding: gzip\r\n"));
 }

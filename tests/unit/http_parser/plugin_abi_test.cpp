@@ -227,7 +227,9 @@ TEST_F(PluginAbi, RefusesUnknownSettings) {
   proxy_plugin_instance instance;
   std::string error;
   EXPECT_EQ(create(R"({"max_chunk": 5})", instance, error), PROXY_CREATE_SETTINGS_REJECTED);
-  EXPECT_EQ(error, "plugins.settings.http_parser.max_chunk: unknown setting");
+  EXPECT_EQ(error,
+            "plugins.settings.http_parser.max_chunk: unknown setting (no settings are accepted "
+            "here)");
 }
 
 TEST_F(PluginAbi, RefusesNonObjectSettings) {

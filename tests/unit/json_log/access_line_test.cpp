@@ -20,7 +20,7 @@ using testing::TransactionFixture;
 const std::vector<std::string> field_order = {
     "ts",        "event",       "conn_id",  "client_ip", "client_port", "method",
     "host",      "port",        "target",   "status",    "sni",         "bytes_in",
-    "bytes_out", "duration_ms", "decision", "plugin",    "reason"};
+    "bytes_out", "duration_ms", "decision", "plugin",    "reason",      "user"};
 
 std::vector<std::string> keys_in_order(const std::string& line) {
   std::vector<std::string> keys;
@@ -211,7 +211,17 @@ std::string reference_line(const sdk::Transaction& t) {
   line["decision"] = std::string(decision_name(t));
   line["plugin"] = text_or_null(t.decided_by());
   line["reason"] = text_or_null(t.reason());
+  line["user"] = t.user() ? Json(std::string(*t.user())) : Json(nullptr);
   return line.dump(-1, ' ', true, Json::error_handler_t::replace);
+}
+
+TEST(AccessLine, TheUserAttributeIsAFieldAndNullWhenUnset) {
+  TransactionFixture fixture;
+  EXPECT_TRUE(json::parse(format_access_line(fixture.view()))["user"].is_null());
+  fixture.user = "alice \"admin\"";
+  EXPECT_EQ(json::parse(format_access_line(fixture.view()))["user"], "alice \"admin\"");
+  fixture.user = "";  // set, but empty: a name, not an absence
+  EXPECT_EQ(json::parse(format_access_line(fixture.view()))["user"], "");
 }
 
 TEST(AccessLine, SameBytesAsTheNlohmannObjectItReplaces) {
@@ -250,6 +260,7 @@ TEST(AccessLine, SameBytesAsTheNlohmannObjectItReplaces) {
     fixture.duration_us = (random() >> 14U) >> (random() % 50);
     fixture.decided_by = text(12);
     fixture.reason = text(40);
+    fixture.user = random() % 2 == 0 ? std::optional<std::string>(text(20)) : std::nullopt;
     const sdk::Transaction& view = fixture.view();
     ASSERT_EQ(format_access_line(view), reference_line(view)) << "round " << round;
   }

@@ -29,6 +29,7 @@ struct TransactionFixture {
   std::uint32_t verdict = PROXY_VERDICT_ALLOW;
   std::string decided_by;
   std::string reason;
+  std::optional<std::string> user;  // the "user" attribute; none when unset
 
   // Valid while this fixture lives and is not changed.
   const sdk::Transaction& view() {
@@ -54,6 +55,9 @@ struct TransactionFixture {
     abi_.verdict = verdict;
     abi_.decided_by = sdk::to_str(decided_by);
     abi_.reason = sdk::to_str(reason);
+    if (user) {
+      abi_.user = sdk::to_str(*user);
+    }
     transaction_.emplace(abi_);
     return *transaction_;
   }

@@ -80,6 +80,7 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_request_duration_seconds", "histogram"},
       {"proxy_tunnel_duration_seconds", "histogram"},
       {"proxy_build_info", "gauge"},
+      {"proxy_auth_failures_total", "counter"},
       {"proxy_dns_lookups_total", "counter"},
       {"proxy_dns_cache_hits_total", "counter"},
   };
@@ -114,6 +115,22 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"timeout\"} 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_dns_cache_hits_total 12\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
+}
+
+TEST(Exposition, AuthFailuresShowTheirReasonsAlwaysAndOtherOnlyOnceSeen) {
+  TrafficSnapshot s = snapshot_with(1, 1);
+  s.auth_failures[auth_failure_slot("too_many_failures")] = 4;
+  std::string page =
+      render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"invalid_credentials\"} 0\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"too_many_failures\"} 4\n"),
+            std::string::npos);
+  EXPECT_EQ(page.find("reason=\"other\""), std::string::npos);
+  s.auth_failures[known_auth_failures.size()] = 1;
+  page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"other\"} 1\n"), std::string::npos);
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

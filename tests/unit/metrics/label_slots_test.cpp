@@ -29,6 +29,15 @@ TEST(LabelSlots, AnyOtherMethodIsOther) {
   EXPECT_EQ(method_label(method_other_slot), "OTHER");
 }
 
+TEST(LabelSlots, AuthFailureReasonsAreTheDocumentedOnesOrOther) {
+  EXPECT_EQ(auth_failure_label(auth_failure_slot("invalid_credentials")), "invalid_credentials");
+  EXPECT_EQ(auth_failure_label(auth_failure_slot("too_many_failures")), "too_many_failures");
+  EXPECT_NE(auth_failure_slot("invalid_credentials"), auth_failure_slot("too_many_failures"));
+  for (const std::string_view reason : {"", "INVALID_CREDENTIALS", "alice", "other"}) {
+    EXPECT_EQ(auth_failure_label(auth_failure_slot(reason)), "other") << reason;
+  }
+}
+
 TEST(LabelSlots, CodesFrom100To599HaveTheirOwnSlot) {
   EXPECT_EQ(code_label(code_slot(100)), "100");
   EXPECT_EQ(code_label(code_slot(200)), "200");

@@ -153,6 +153,20 @@ TEST(TrafficCounters, BlockedPluginLabelsAreCapped) {
   EXPECT_EQ(total, names);
 }
 
+TEST(TrafficCounters, AuthFailuresCountByReasonWithUnknownReasonsAsOther) {
+  TrafficCounters counters = make_counters();
+  for (const std::string_view reason : {"invalid_credentials", "invalid_credentials",
+                                        "too_many_failures", "made_up", "", "other"}) {
+    auto record = request("GET", 407);
+    record.auth_failure = reason;
+    counters.record(record);
+  }
+  const TrafficSnapshot s = counters.snapshot();
+  EXPECT_EQ(s.auth_failures[auth_failure_slot("invalid_credentials")], 2U);
+  EXPECT_EQ(s.auth_failures[auth_failure_slot("too_many_failures")], 1U);
+  EXPECT_EQ(s.auth_failures[known_auth_failures.size()], 2U);  // made_up, other
+}
+
 TEST(TrafficCounters, ConcurrentRecordsFromManyThreadsAddUpExactly) {
   TrafficCounters counters = make_counters();
   constexpr int threads = 8;

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "proxy/sdk/abi.h"
 #include "proxy/sdk/types.hpp"
@@ -21,9 +23,11 @@ struct TransactionFixture {
   std::uint64_t bytes_upstream_to_client = 0;
   std::uint64_t duration_us = 0;
   std::uint32_t worker = 0;
+  std::vector<std::pair<std::string, std::string>> attributes;
 
   proxy_conn_info conn{};
   proxy_transaction raw{};
+  std::vector<proxy_header> attribute_views;
 
   // Valid while the fixture lives and is not changed.
   sdk::Transaction view() {
@@ -42,6 +46,12 @@ struct TransactionFixture {
     raw.duration_us = duration_us;
     raw.verdict = verdict;
     raw.decided_by = sdk::to_str(decided_by);
+    attribute_views.clear();
+    for (const auto& [name, value] : attributes) {
+      attribute_views.push_back({sdk::to_str(name), sdk::to_str(value)});
+    }
+    raw.attributes = attribute_views.data();
+    raw.attribute_count = static_cast<std::uint32_t>(attribute_views.size());
     return sdk::Transaction(raw);
   }
 };

@@ -29,6 +29,14 @@ TEST(TransactionRecord, CopiesTheFiguresOfAForwardedRequest) {
   EXPECT_FALSE(record.blocked);
 }
 
+TEST(TransactionRecord, TakesTheAuthFailureAttribute) {
+  TransactionFixture t;
+  EXPECT_TRUE(record_of(t.view()).auth_failure.empty());
+  t.status = 407;
+  t.attributes = {{"user", "alice"}, {"auth_failure", "invalid_credentials"}};
+  EXPECT_EQ(record_of(t.view()).auth_failure, "invalid_credentials");
+}
+
 TEST(TransactionRecord, OriginFormRequestsAreAdmin) {
   TransactionFixture t;
   t.target = "/_metrics";

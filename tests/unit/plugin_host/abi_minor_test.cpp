@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "plugin_host/hook_chain.hpp"
 #include "plugin_host/plugin_registry.hpp"
 #include "test_support.hpp"
 #include "thread_timer_service.hpp"
@@ -97,6 +98,22 @@ TEST(AbiMinor, PluginBuiltForOneZeroLoadsAndItsShortTableIsNotOverread) {
   EXPECT_NE(plugin.hooks.on_sni, nullptr);
   EXPECT_EQ(plugin.hooks.sni_peek_timeout_ms, 0U);  // the wild value past its size ignored
   EXPECT_EQ(registry.sni_peek_timeout(), 0ms);
+}
+
+TEST(AbiMinor, PluginBuiltForOneOneLoadsWithoutTheOneTwoHooks) {
+  test::ThreadTimerService timers;
+  PluginRegistry registry(timers, "1.2.0", 4);
+  registry.load({"abi_1_1"}, {plugin_dir()}, {});
+  ASSERT_EQ(registry.plugins().size(), 1U);
+  const LoadedPlugin& plugin = registry.plugins()[0];
+  EXPECT_EQ(plugin.info.version, "1.1.0");
+  EXPECT_NE(plugin.hooks.on_close, nullptr);
+  EXPECT_EQ(plugin.hooks.on_connection_end, nullptr);  // past its table: not read
+  EXPECT_TRUE(registry.with_hook(HookPoint::connection_end).empty());
+  // What the core runs at a connection's end calls nothing of it (it would abort).
+  proxy_conn_info conn{};
+  conn.size = sizeof(conn);
+  run_on_connection_end(registry, conn);
 }
 
 }  // namespace

@@ -113,8 +113,7 @@ TEST_F(HookChainTest, NoPluginWithTheHookAllows) {
 
 TEST_F(HookChainTest, ThePlainLoopAllocatesNothingWhenNoPluginDefers) {
   load({"abi_1_0"});  // an on_sni hook that allows without a word
-  const ClientHelloData hello;
-  const ClientHelloView hello_view(hello);
+  const ClientHelloView hello_view(nullptr);
   view_.refresh();  // the views are built once per request, not per plugin
   const std::uint64_t before = test::allocations();
   const auto progress =

@@ -11,7 +11,19 @@
  *
  * OWNERSHIP: every pointer the host passes into a hook is valid during that call only;
  * a plugin copies what it keeps. Headers are edited through host callbacks, never by
- * writing into host memory.
+ * writing into host memory. Every pointer a plugin passes to the host (a decision's
+ * headers and attributes, a log message, a header name) is read, and copied where kept,
+ * before the call that carries it returns: the plugin keeps ownership.
+ *
+ * THREADS: each connection lives on one io thread; its hooks run there, one at a time,
+ * never re-entered for the same connection. Different connections run on different io
+ * threads at once, so a plugin's shared state needs its own locking. The host's
+ * callbacks may be called from any thread unless their comment says otherwise.
+ *
+ * AFTER SHUTDOWN: once proxy_plugin_destroy ran, no hook is called and every handle the
+ * host gave (proxy_call, proxy_completion, proxy_headers) is invalid; completing a
+ * deferral the host stopped waiting for (timed out, client gone, shutdown) is harmless
+ * and ignored.
  *
  * Versioning: PROXY_SDK_ABI_VERSION is major.minor. The host loads a plugin of the same
  * major and a minor up to its own. Appending a field or an optional hook is a minor bump;
@@ -84,7 +96,39 @@ typedef struct proxy_decision {
   /* since 1.1: for a REJECT with status 429 or 503, the Retry-After seconds the client is
    * told (0: the host's default of 1). Written only when `size` covers it. */
   uint32_t retry_after_seconds;
+  /* since 1.2: response headers for a REJECT, e.g. Proxy-Authenticate on a 407 or Allow
+   * on a 405: at most PROXY_DECISION_HEADERS_MAX, a name that is a token, a value without
+   * CR, LF or NUL, name and value together at most PROXY_DECISION_HEADER_BYTES. Names the
+   * host writes itself (framing, Connection, Content-Type, Via, Retry-After) are refused.
+   * The host drops, and logs, each header that breaks a rule; the rejection still goes
+   * out. Ignored for other verdicts. Borrowed until the hook (or complete()) returns. */
+  const proxy_header* headers;
+  uint32_t header_count;
+  /* since 1.2: transaction attributes to set, with any verdict: names of 1 to
+   * PROXY_ATTRIBUTE_NAME_MAX characters from [a-z0-9_.-], values at most
+   * PROXY_ATTRIBUTE_VALUE_MAX bytes without control characters, at most
+   * PROXY_ATTRIBUTES_MAX per transaction (setting a name again replaces its value).
+   * Later hooks of the transaction and on_close see them. "user" is the well-known one:
+   * who the client authenticated as. Ignored in on_accept (no transaction exists yet).
+   * Borrowed until the hook (or complete()) returns; what breaks a rule is dropped and
+   * logged. */
+  const proxy_header* attributes;
+  uint32_t attribute_count;
 } proxy_decision;
+
+#define PROXY_DECISION_HEADERS_MAX 8
+#define PROXY_DECISION_HEADER_BYTES 1024
+#define PROXY_ATTRIBUTES_MAX 16
+#define PROXY_ATTRIBUTE_NAME_MAX 32
+#define PROXY_ATTRIBUTE_VALUE_MAX 256
+#define PROXY_ATTRIBUTE_USER "user"
+/* Set by an authentication plugin on a refusal that counts as a failed attempt:
+ * PROXY_AUTH_FAILURE_INVALID (credentials sent and refused) or PROXY_AUTH_FAILURE_THROTTLED
+ * (refused unchecked after too many failures). A challenge to a client that sent no
+ * credentials is not a failure. proxy_auth_failures_total{reason} counts them. */
+#define PROXY_ATTRIBUTE_AUTH_FAILURE "auth_failure"
+#define PROXY_AUTH_FAILURE_INVALID "invalid_credentials"
+#define PROXY_AUTH_FAILURE_THROTTLED "too_many_failures"
 
 typedef struct proxy_conn_info {
   size_t size;
@@ -116,6 +160,10 @@ typedef struct proxy_request {
   const proxy_header* headers;
   size_t header_count;
   proxy_headers* editable; /* NULL when the headers cannot be edited in this hook */
+  /* since 1.2: the attributes earlier plugins set on this transaction, in the order they
+   * were first set */
+  const proxy_header* attributes;
+  size_t attribute_count;
 } proxy_request;
 
 typedef struct proxy_response {
@@ -163,6 +211,11 @@ typedef struct proxy_transaction {
   uint32_t verdict;     /* proxy_verdict of the final decision */
   proxy_str decided_by; /* plugin name, "core", or empty when allowed */
   proxy_str reason;
+  /* since 1.2: the transaction's attributes, and the "user" one on its own (ptr NULL
+   * when no plugin set it) */
+  const proxy_header* attributes;
+  size_t attribute_count;
+  proxy_str user;
 } proxy_transaction;
 
 /* ---- admin endpoints ---------------------------------------------------------------- */
@@ -215,21 +268,29 @@ typedef struct proxy_host_api {
   uint32_t abi_version; /* the host's PROXY_SDK_ABI_VERSION */
   uint32_t log_level;   /* the host's proxy_log_level: messages below it are dropped */
 
+  /* Any thread, also from inside a hook. The message is copied (and JSON-escaped by the
+   * log) before it returns. After shutdown: do not call. */
   void (*log)(void* host, uint32_t level, proxy_str message);
 
-  /* Header edits on a list handed to the current hook; call thread = hook thread.
-   * Return 0 on success, non-zero when the name or value is not a valid header. */
+  /* Header edits on a list handed to the current hook; call thread = hook thread, only
+   * during that hook. Return 0 on success, non-zero when the name or value is not a
+   * valid header. The views the hook was given keep showing the list as received. */
   int (*header_set)(proxy_headers* headers, proxy_str name, proxy_str value);
   int (*header_add)(proxy_headers* headers, proxy_str name, proxy_str value);
   int (*header_remove)(proxy_headers* headers, proxy_str name);
 
   /* Starts a deferral for the current call (call thread = hook thread). The hook then
    * returns PROXY_VERDICT_DEFER, and complete() must be called exactly once, from any
-   * thread. Returns NULL when this hook cannot defer. */
+   * thread, also from inside the hook before it returns (then no wait happens). Returns
+   * NULL when this hook cannot defer. complete() copies `decision` (its headers and
+   * attributes too) before it returns; completing after the host stopped waiting (hook
+   * timeout, client gone, shutdown) only logs that it was ignored. A second complete()
+   * of the same completion is ignored. */
   proxy_completion* (*defer)(proxy_call* call);
   void (*complete)(proxy_completion* completion, const proxy_decision* decision);
 
-  /* Calls fn(user, 0) on a host thread after delay_ms, or fn(user, 1) at shutdown. */
+  /* Calls fn(user, 0) on a host thread after delay_ms, or fn(user, 1) at shutdown; any
+   * thread, also from inside fn. fn must not block. */
   void (*schedule)(void* host, uint64_t delay_ms, proxy_timer_fn fn, void* user);
 
   /* Routes `path` on the proxy's admin port to fn; only at creation time. Returns 0 on
@@ -240,10 +301,16 @@ typedef struct proxy_host_api {
   void (*response_set_header)(proxy_admin_response* response, proxy_str name, proxy_str value);
   void (*response_append)(proxy_admin_response* response, proxy_str body);
 
+  /* The response_* calls fill the response handed to an endpoint fn, during that call. */
+
   /* since 1.1 */
   proxy_str host_version; /* the proxy's version, e.g. "0.1.0"; valid for the process */
   /* Fills `out` (out->size set by the caller) with the core's counters; any thread. */
   void (*get_stats)(void* host, proxy_host_stats* out);
+
+  /* since 1.2: how many io threads run hooks; proxy_conn_info::worker is below it, so a
+   * plugin can keep one lock-free slot per worker. */
+  uint32_t worker_count;
 } proxy_host_api;
 
 /* ---- HTTP parser capability --------------------------------------------------------- */
@@ -332,6 +399,9 @@ typedef void (*proxy_on_bytes_fn)(void* self, const proxy_conn_info* conn, uint3
 typedef void (*proxy_on_response_fn)(void* self, const proxy_conn_info* conn,
                                      const proxy_request* request, const proxy_response* response);
 typedef void (*proxy_on_close_fn)(void* self, const proxy_transaction* transaction);
+/* since 1.2: the client connection ended (after its last on_close): the place to drop
+ * per-connection state. Called once per connection that on_accept saw, on its io thread. */
+typedef void (*proxy_on_connection_end_fn)(void* self, const proxy_conn_info* conn);
 
 /* Entries are NULL for hooks the instance does not use; the host calls only the others.
  * A hook never lets an exception or longjmp cross this boundary. */
@@ -351,6 +421,9 @@ typedef struct proxy_hook_table {
    * on_sni runs (with is_tls = 0 when nothing useful came). 0: the host's default,
    * timeouts.header_read. The host waits for the largest value its plugins ask for. */
   uint64_t sni_peek_timeout_ms;
+
+  /* since 1.2 */
+  proxy_on_connection_end_fn on_connection_end;
 } proxy_hook_table;
 
 /* ---- exported symbols --------------------------------------------------------------- */
@@ -366,6 +439,10 @@ typedef struct proxy_plugin_config {
   size_t size;
   proxy_str name;          /* as listed in plugins.enabled */
   proxy_str settings_json; /* plugins.settings.<name> as JSON text; "{}" when absent */
+  /* since 1.2: the folder of the main config file (the first one loaded), absolute;
+   * relative paths in settings are taken from here. Empty when there is none. Valid
+   * during proxy_plugin_create only. */
+  proxy_str config_dir;
 } proxy_plugin_config;
 
 typedef struct proxy_plugin_instance {

@@ -22,12 +22,23 @@
 namespace proxy::sdk {
 
 // Thrown by a plugin's constructor when its settings are wrong. The host stops startup
-// (exit 2) with "plugins.settings.<plugin>.<key>: <message>".
+// (exit 2) with message_for(<plugin>). `key` is the path below the plugin's settings
+// ("client_allow[2]", "redis.address"), empty for the settings as a whole. SettingsReader
+// (proxy/sdk/settings.hpp) throws these with the path and message filled in.
 class SettingsError : public std::runtime_error {
  public:
   SettingsError(std::string key, const std::string& message)
       : std::runtime_error(message), key_(std::move(key)) {}
   const std::string& key() const { return key_; }
+
+  // "plugins.settings.<plugin>.<key>: <message>", the line the host reports.
+  std::string message_for(std::string_view plugin) const {
+    std::string text = "plugins.settings." + std::string(plugin);
+    if (!key_.empty()) {
+      text += "." + key_;
+    }
+    return text + ": " + what();
+  }
 
  private:
   std::string key_;
@@ -101,6 +112,10 @@ class PluginContext {
   const std::string& name() const { return name_; }
   // plugins.settings.<name> from the merged config; an empty object when absent.
   const nlohmann::json& settings() const { return settings_; }
+  // The folder of the main config file, absolute: relative paths in settings are taken
+  // from here. Empty on a host older than ABI 1.2, or without a config file.
+  const std::string& config_dir() const { return config_dir_; }
+  void set_config_dir(std::string dir) { config_dir_ = std::move(dir); }
   spdlog::logger& log() const { return *logger_; }
   const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
   const proxy_host_api* host_api() const { return host_; }
@@ -109,6 +124,14 @@ class PluginContext {
   std::string_view host_version() const {
     return PROXY_ABI_HAS(host_, proxy_host_api, host_version) ? to_view(host_->host_version)
                                                               : std::string_view();
+  }
+
+  // How many io threads run hooks (Connection::worker() is below it); 1 on a host older
+  // than ABI 1.2.
+  std::uint32_t worker_count() const {
+    return PROXY_ABI_HAS(host_, proxy_host_api, worker_count) && host_->worker_count > 0
+               ? host_->worker_count
+               : 1;
   }
 
   // The core's counters at this moment; cheap (a few atomic loads), any thread.
@@ -200,6 +223,7 @@ class PluginContext {
   const proxy_host_api* host_;
   std::string name_;
   nlohmann::json settings_;
+  std::string config_dir_;
   std::shared_ptr<spdlog::logger> logger_;
   std::list<Endpoint> endpoints_;  // stable addresses: the host keeps pointers
 };

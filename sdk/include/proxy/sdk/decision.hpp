@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "proxy/sdk/abi.h"
 
@@ -54,6 +55,28 @@ class Decision {
     return Decision(Kind::failed, 500, std::move(reason));
   }
 
+  // A response header sent with a rejection (ABI 1.2), e.g. Proxy-Authenticate on a 407
+  // or Allow on a 405. The host checks it (abi.h, proxy_decision::headers): one that
+  // breaks a rule is dropped and logged, and the rejection still goes out.
+  Decision& with_header(std::string name, std::string value) & {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  Decision with_header(std::string name, std::string value) && {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return std::move(*this);
+  }
+  // A transaction attribute to set, with any verdict (ABI 1.2): later hooks and
+  // on_close see it. `attribute_user` is the well-known one.
+  Decision& with_attribute(std::string name, std::string value) & {
+    attributes_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  Decision with_attribute(std::string name, std::string value) && {
+    attributes_.emplace_back(std::move(name), std::move(value));
+    return std::move(*this);
+  }
+
   Kind kind() const { return kind_; }
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }
@@ -61,7 +84,13 @@ class Decision {
   // Seconds for Retry-After; 0 when the decision does not set one.
   std::uint32_t retry_after_seconds() const { return retry_after_seconds_; }
 
-  // Writes into the ABI struct; the reason is cut to PROXY_REASON_MAX bytes.
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  const Fields& headers() const { return headers_; }
+  const Fields& attributes() const { return attributes_; }
+
+  // Writes into the ABI struct; the reason is cut to PROXY_REASON_MAX bytes. The headers
+  // and attributes written point into this object: keep it alive, unchanged, until the
+  // host has read `out`.
   void write(proxy_decision& out) const {
     out.verdict = static_cast<std::uint32_t>(kind_);
     out.status = static_cast<std::uint32_t>(status_);
@@ -70,6 +99,12 @@ class Decision {
     out.reason_len = static_cast<std::uint32_t>(len);
     if (PROXY_ABI_HAS(&out, proxy_decision, retry_after_seconds)) {
       out.retry_after_seconds = retry_after_seconds_;
+    }
+    if (PROXY_ABI_HAS(&out, proxy_decision, attribute_count)) {
+      out.headers = views(headers_, header_views_);
+      out.header_count = static_cast<std::uint32_t>(header_views_.size());
+      out.attributes = views(attributes_, attribute_views_);
+      out.attribute_count = static_cast<std::uint32_t>(attribute_views_.size());
     }
   }
 
@@ -80,10 +115,28 @@ class Decision {
     if (PROXY_ABI_HAS(&in, proxy_decision, retry_after_seconds)) {
       decision.retry_after_seconds_ = in.retry_after_seconds;
     }
+    if (PROXY_ABI_HAS(&in, proxy_decision, attribute_count)) {
+      read_fields(in.headers, in.header_count, decision.headers_);
+      read_fields(in.attributes, in.attribute_count, decision.attributes_);
+    }
     return decision;
   }
 
  private:
+  static const proxy_header* views(const Fields& fields, std::vector<proxy_header>& out) {
+    out.clear();
+    for (const auto& [name, value] : fields) {
+      out.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
+    }
+    return out.empty() ? nullptr : out.data();
+  }
+  static void read_fields(const proxy_header* in, std::uint32_t count, Fields& out) {
+    for (std::uint32_t i = 0; in != nullptr && i < count; ++i) {
+      out.emplace_back(std::string(in[i].name.ptr, in[i].name.len),
+                       std::string(in[i].value.ptr, in[i].value.len));
+    }
+  }
+
   Decision(Kind kind, int status, std::string reason)
       : kind_(kind), status_(status), reason_(std::move(reason)) {}
 
@@ -91,7 +144,19 @@ class Decision {
   int status_;
   std::string reason_;
   std::uint32_t retry_after_seconds_ = 0;
+  Fields headers_;
+  Fields attributes_;
+  // What write() last pointed `out` at.
+  mutable std::vector<proxy_header> header_views_;
+  mutable std::vector<proxy_header> attribute_views_;
 };
+
+// The transaction attribute naming who the client authenticated as.
+inline constexpr std::string_view attribute_user = PROXY_ATTRIBUTE_USER;
+// Why an authentication attempt failed (see PROXY_ATTRIBUTE_AUTH_FAILURE in abi.h).
+inline constexpr std::string_view attribute_auth_failure = PROXY_ATTRIBUTE_AUTH_FAILURE;
+inline constexpr std::string_view auth_failure_invalid = PROXY_AUTH_FAILURE_INVALID;
+inline constexpr std::string_view auth_failure_throttled = PROXY_AUTH_FAILURE_THROTTLED;
 
 // The promise to finish a deferred decision. Move-only; complete() takes effect once.
 // Dropping it uncompleted fails closed: the transaction is rejected with 500.

@@ -61,13 +61,17 @@ inline std::string exception_text() {
 // Runs a deciding hook; an exception becomes Decision::failed.
 template <class Fn>
 void decide(Instance& instance, const char* hook, proxy_decision* out, Fn&& fn) {
+  // `out` points into the decision (its headers and attributes) until the host reads it,
+  // right after this hook returns and before the next hook on this thread.
+  thread_local Decision decision = Decision::allow();
   try {
-    fn().write(*out);
+    decision = fn();
   } catch (...) {
     const std::string what = exception_text();
     instance.context.log().error("{} threw: {}", hook, what);
-    Decision::failed(std::string(hook) + " threw: " + what).write(*out);
+    decision = Decision::failed(std::string(hook) + " threw: " + what);
   }
+  decision.write(*out);
 }
 
 // Runs an observing hook; an exception is logged and swallowed.
@@ -127,6 +131,12 @@ inline void on_response(void* self, const proxy_conn_info* conn, const proxy_req
 inline void on_close(void* self, const proxy_transaction* transaction) {
   Instance& in = self_of(self);
   observe(in, "on_close", [&] { in.plugin->on_close(Transaction(*transaction)); });
+}
+
+inline void on_connection_end(void* self, const proxy_conn_info* conn) {
+  Instance& in = self_of(self);
+  observe(in, "on_connection_end",
+          [&] { in.plugin->on_connection_end(Connection(*conn, in.host, nullptr)); });
 }
 
 // ---- HTTP parser capability: C entry points over HttpMessageParser ----------------------
@@ -238,8 +248,7 @@ inline const void* get_capability(void* self, proxy_str name) {
   return nullptr;
 }
 
-inline void fill_tables(Instance& in) {
-  const HookSet hooks = in.plugin->hooks();
+inline void fill_tables(Instance& in, HookSet hooks) {
   proxy_hook_table& t = in.table;
   t.size = sizeof(t);
   t.on_accept = hooks.has(Hook::accept) ? &on_accept : nullptr;
@@ -248,6 +257,7 @@ inline void fill_tables(Instance& in) {
   t.on_bytes = hooks.has(Hook::bytes) ? &on_bytes : nullptr;
   t.on_response = hooks.has(Hook::response) ? &on_response : nullptr;
   t.on_close = hooks.has(Hook::close) ? &on_close : nullptr;
+  t.on_connection_end = hooks.has(Hook::connection_end) ? &on_connection_end : nullptr;
   t.get_capability = &get_capability;
   const auto peek = in.plugin->sni_peek_timeout().count();
   t.sni_peek_timeout_ms = peek > 0 ? static_cast<std::uint64_t>(peek) : 0;
@@ -274,17 +284,19 @@ std::uint32_t create(const proxy_host_api* host, const proxy_plugin_config* conf
   try {
     nlohmann::json settings = nlohmann::json::parse(to_view(config->settings_json));
     auto instance = std::make_unique<Instance>(host, name, std::move(settings));
-    instance->plugin = std::make_unique<PluginT>(instance->context);
-    fill_tables(*instance);
+    if (PROXY_ABI_HAS(config, proxy_plugin_config, config_dir)) {
+      instance->context.set_config_dir(std::string(to_view(config->config_dir)));
+    }
+    auto plugin = std::make_unique<PluginT>(instance->context);
+    // Worked out here, where the plugin's own class is known (see hooks_of).
+    const HookSet hooks = hooks_of(*plugin);
+    instance->plugin = std::move(plugin);
+    fill_tables(*instance, hooks);
     out->hooks = &instance->table;
     out->self = instance.release();
     return PROXY_CREATE_OK;
   } catch (const SettingsError& e) {
-    std::string key = "plugins.settings." + name;
-    if (!e.key().empty()) {
-      key += "." + e.key();
-    }
-    write_message(error, error_cap, key + ": " + e.what());
+    write_message(error, error_cap, e.message_for(name));
     return PROXY_CREATE_SETTINGS_REJECTED;
   } catch (...) {
     write_message(error, error_cap, exception_text());

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "proxy/sdk/context.hpp"
 #include "proxy/sdk/decision.hpp"
@@ -19,17 +21,29 @@ enum class Hook : std::uint32_t {
   bytes = 1U << 3U,
   response = 1U << 4U,
   close = 1U << 5U,
+  connection_end = 1U << 6U,  // ABI 1.2
 };
 
+// A set of hooks. HookSet::derive() is the default Plugin::hooks(): "the hooks this
+// plugin's class overrides", which the export glue works out from the class itself (see
+// hooks_of below).
 class HookSet {
  public:
   constexpr HookSet() = default;
   constexpr HookSet(Hook hook)
       : bits_(static_cast<std::uint32_t>(hook)) {}  // NOLINT: implicit by design
+  static constexpr HookSet derive() { return HookSet(derive_bit); }
+
   constexpr HookSet operator|(HookSet other) const { return HookSet(bits_ | other.bits_); }
   constexpr bool has(Hook hook) const { return (bits_ & static_cast<std::uint32_t>(hook)) != 0; }
+  // True when the set asks for the overridden hooks (alone or besides listed ones).
+  constexpr bool derives() const { return (bits_ & derive_bit) != 0; }
+  // The listed hooks alone, without the request to derive.
+  constexpr HookSet listed() const { return HookSet(bits_ & ~derive_bit); }
+  constexpr bool operator==(const HookSet& other) const = default;
 
  private:
+  static constexpr std::uint32_t derive_bit = 1U << 31U;
   constexpr explicit HookSet(std::uint32_t bits) : bits_(bits) {}
   std::uint32_t bits_ = 0;
 };
@@ -39,8 +53,9 @@ constexpr HookSet operator|(Hook a, Hook b) {
 }
 
 // Base class of every plugin. A plugin is constructed with its PluginContext& (which
-// outlives it), validates its settings there (throw SettingsError), overrides the hooks
-// it needs and lists them in hooks().
+// outlives it), validates its settings there (throw SettingsError) and overrides the
+// hooks it needs; the core calls exactly those (or, when hooks() is overridden, the ones
+// it lists).
 //
 // @par Thread Safety
 // Hooks run concurrently on several io threads: a plugin guards its own shared state.
@@ -50,8 +65,10 @@ class Plugin {
  public:
   virtual ~Plugin() = default;
 
-  // The hooks this plugin overrides.
-  virtual HookSet hooks() const = 0;
+  // The hooks the core calls. By default the ones this plugin's class overrides; a plugin
+  // may list them itself instead (sdk::Hook::accept | sdk::Hook::request), and then
+  // exactly the listed ones are called. Read once, right after construction.
+  virtual HookSet hooks() const { return HookSet::derive(); }
 
   // A TCP connection was accepted. Reject or close to drop it.
   virtual Decision on_accept(const Connection& conn) {
@@ -86,6 +103,9 @@ class Plugin {
   }
   // A request, tunnel or connection ended.
   virtual void on_close(const Transaction& transaction) { (void)transaction; }
+  // The client connection ended, after its last on_close (ABI 1.2): drop per-connection
+  // state here. Once per connection that on_accept saw, on its io thread.
+  virtual void on_connection_end(const Connection& conn) { (void)conn; }
 
   // How long the core may wait for a tunnel's first client bytes before on_sni runs
   // (then with is_tls() false). Zero: the host's default, timeouts.header_read. The
@@ -97,5 +117,97 @@ class Plugin {
   // Capabilities: return non-null to provide the HTTP parser.
   virtual HttpParser* http_parser() { return nullptr; }
 };
+
+namespace detail {
+
+// The class that declares the hook a plugin's calls resolve to, deduced from the type of
+// the member pointer: Plugin when the plugin inherits the default, the overriding class
+// otherwise. Deduction picks the matching signature out of any overloads of the name.
+template <class C>
+C* declares_on_accept(Decision (C::*)(const Connection&));
+template <class C>
+C* declares_on_request(Decision (C::*)(const Connection&, Request&));
+template <class C>
+C* declares_on_sni(Decision (C::*)(const Connection&, const Request&, const ClientHello&));
+template <class C>
+C* declares_on_bytes(void (C::*)(const Connection&, Direction, std::string_view));
+template <class C>
+C* declares_on_response(void (C::*)(const Connection&, const Request&, Response&));
+template <class C>
+C* declares_on_close(void (C::*)(const Transaction&));
+template <class C>
+C* declares_on_connection_end(void (C::*)(const Connection&));
+
+// True only when P provably keeps Plugin's default. Anything the check cannot see through
+// (an override declared private, a name hidden by another signature) counts as an
+// override: calling a default that does nothing is safe, skipping an override is not.
+template <class P>
+concept inherits_on_accept = requires {
+  { declares_on_accept(&P::on_accept) } -> std::same_as<Plugin*>;
+};
+template <class P>
+concept inherits_on_request = requires {
+  { declares_on_request(&P::on_request) } -> std::same_as<Plugin*>;
+};
+template <class P>
+concept inherits_on_sni = requires {
+  { declares_on_sni(&P::on_sni) } -> std::same_as<Plugin*>;
+};
+template <class P>
+concept inherits_on_bytes = requires {
+  { declares_on_bytes(&P::on_bytes) } -> std::same_as<Plugin*>;
+};
+template <class P>
+concept inherits_on_response = requires {
+  { declares_on_response(&P::on_response) } -> std::same_as<Plugin*>;
+};
+template <class P>
+concept inherits_on_close = requires {
+  { declares_on_close(&P::on_close) } -> std::same_as<Plugin*>;
+};
+template <class P>
+concept inherits_on_connection_end = requires {
+  { declares_on_connection_end(&P::on_connection_end) } -> std::same_as<Plugin*>;
+};
+
+}  // namespace detail
+
+// The hooks class PluginT overrides, itself or through a base class of its own.
+template <class PluginT>
+constexpr HookSet overridden_hooks() {
+  static_assert(std::is_base_of_v<Plugin, PluginT>, "PluginT must derive from sdk::Plugin");
+  HookSet hooks;
+  if constexpr (!detail::inherits_on_accept<PluginT>) {
+    hooks = hooks | Hook::accept;
+  }
+  if constexpr (!detail::inherits_on_request<PluginT>) {
+    hooks = hooks | Hook::request;
+  }
+  if constexpr (!detail::inherits_on_sni<PluginT>) {
+    hooks = hooks | Hook::sni;
+  }
+  if constexpr (!detail::inherits_on_bytes<PluginT>) {
+    hooks = hooks | Hook::bytes;
+  }
+  if constexpr (!detail::inherits_on_response<PluginT>) {
+    hooks = hooks | Hook::response;
+  }
+  if constexpr (!detail::inherits_on_close<PluginT>) {
+    hooks = hooks | Hook::close;
+  }
+  if constexpr (!detail::inherits_on_connection_end<PluginT>) {
+    hooks = hooks | Hook::connection_end;
+  }
+  return hooks;
+}
+
+// The hooks the core calls for `plugin`: what its hooks() lists, plus what PluginT
+// overrides when hooks() asks for that (the default). PluginT is the plugin's own class,
+// the one given to PROXY_PLUGIN.
+template <class PluginT>
+HookSet hooks_of(const PluginT& plugin) {
+  const HookSet declared = plugin.hooks();
+  return declared.derives() ? declared.listed() | overridden_hooks<PluginT>() : declared;
+}
 
 }  // namespace proxy::sdk

@@ -40,6 +40,17 @@ enum class Direction : std::uint32_t {
 };
 
 // The TCP connection a hook runs for.
+// The value of `name` among borrowed name/value pairs, compared exactly.
+inline std::optional<std::string_view> find_field(const proxy_header* fields, std::size_t count,
+                                                  std::string_view name) {
+  for (std::size_t i = 0; fields != nullptr && i < count; ++i) {
+    if (to_view(fields[i].name) == name) {
+      return to_view(fields[i].value);
+    }
+  }
+  return std::nullopt;
+}
+
 class Connection {
  public:
   Connection(const proxy_conn_info& info, const proxy_host_api* host, proxy_call* call)
@@ -136,6 +147,14 @@ class Request {
   bool is_connect() const { return request_.is_connect != 0; }
   Headers& headers() { return headers_; }
   const Headers& headers() const { return headers_; }
+  // An attribute an earlier plugin set on this transaction (ABI 1.2; none from an
+  // older host).
+  std::optional<std::string_view> attribute(std::string_view name) const {
+    if (!PROXY_ABI_HAS(&request_, proxy_request, attribute_count)) {
+      return std::nullopt;
+    }
+    return find_field(request_.attributes, request_.attribute_count, name);
+  }
 
  private:
   const proxy_request& request_;
@@ -213,6 +232,20 @@ class Transaction {
   Decision::Kind verdict() const { return static_cast<Decision::Kind>(t_.verdict); }
   std::string_view decided_by() const { return to_view(t_.decided_by); }
   std::string_view reason() const { return to_view(t_.reason); }
+  // Who the client authenticated as (the "user" attribute, ABI 1.2); none when no
+  // plugin set it.
+  std::optional<std::string_view> user() const {
+    if (!PROXY_ABI_HAS(&t_, proxy_transaction, user) || t_.user.ptr == nullptr) {
+      return std::nullopt;
+    }
+    return to_view(t_.user);
+  }
+  std::optional<std::string_view> attribute(std::string_view name) const {
+    if (!PROXY_ABI_HAS(&t_, proxy_transaction, attribute_count)) {
+      return std::nullopt;
+    }
+    return find_field(t_.attributes, t_.attribute_count, name);
+  }
 
  private:
   const proxy_transaction& t_;

@@ -9,17 +9,18 @@
 
 #include <unistd.h>
 
-namespace proxy::config::testing {
+namespace proxy::test_support {
 
 // A fresh folder per test, removed afterwards, so tests can run in parallel (ctest -j).
+// Shared by the unit tests that read files (config, proxy_auth).
 class TempDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("proxy_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) +
-            "_" + info->name());
+    dir_ =
+        std::filesystem::temp_directory_path() / ("proxy_test_" + std::to_string(::getpid()) + "_" +
+                                                  std::to_string(counter++) + "_" + info->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -40,4 +41,4 @@ class TempDirTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-}  // namespace proxy::config::testing
+}  // namespace proxy::test_support

@@ -1,0 +1,2 @@
+// Includes the header first: proves it is self-contained.
+#include "proxy/sdk/network.hpp"
