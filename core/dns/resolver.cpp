@@ -26,6 +26,7 @@ struct Resolver::Query {
 
   Resolver& owner;
   const std::string key;
+  const Clock::time_point started = Clock::now();
   asio::steady_timer deadline;
   std::vector<std::shared_ptr<Waiter>> waiters;
   bool done = false;
@@ -121,7 +122,7 @@ void Resolver::join_or_start(const std::string& key, const std::shared_ptr<Waite
   query->deadline.async_wait(
       [weak = std::weak_ptr<Query>(query)](const boost::system::error_code& ec) {
         if (const auto alive = weak.lock(); alive && !ec) {
-          alive->owner.counters_.dns_lookups_timed_out.fetch_add(1, std::memory_order_relaxed);
+          alive->owner.count_lookup(*alive, alive->owner.counters_.dns_lookups_timed_out);
           alive->owner.finish(
               *alive, DnsAnswer{LookupStatus::timed_out, nullptr, "name resolution timed out"});
         }
@@ -165,11 +166,16 @@ void Resolver::complete(Query& query, int status, const ares_addrinfo* result) {
     finish(query, answer);  // shutting down: not a lookup that failed
     return;
   }
-  auto& counter = answer.status == LookupStatus::ok          ? counters_.dns_lookups_ok
-                  : answer.status == LookupStatus::timed_out ? counters_.dns_lookups_timed_out
-                                                             : counters_.dns_lookups_failed;
-  counter.fetch_add(1, std::memory_order_relaxed);
+  count_lookup(query, answer.status == LookupStatus::ok          ? counters_.dns_lookups_ok
+                      : answer.status == LookupStatus::timed_out ? counters_.dns_lookups_timed_out
+                                                                 : counters_.dns_lookups_failed);
   finish(query, answer);
+}
+
+void Resolver::count_lookup(const Query& query, std::atomic<std::uint64_t>& outcome) {
+  outcome.fetch_add(1, std::memory_order_relaxed);
+  counters_.observe_dns_lookup(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - query.started));
 }
 
 void Resolver::finish(Query& query, const DnsAnswer& answer) {

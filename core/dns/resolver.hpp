@@ -2,7 +2,9 @@
 
 #include <ares.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -47,6 +49,8 @@ class Resolver {
   static void on_answer(void* arg, int status, int timeouts, ares_addrinfo* result);
   void complete(Query& query, int status, const ares_addrinfo* result);
   void finish(Query& query, const DnsAnswer& answer);
+  // Counts a lookup that ended, by outcome and by how long it took.
+  void count_lookup(const Query& query, std::atomic<std::uint64_t>& outcome);
 
   asio::any_io_executor executor_;
   std::chrono::milliseconds timeout_;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "proxy/sdk/abi.h"
@@ -23,7 +25,11 @@ struct CoreCounters {
   std::atomic<std::uint64_t> dns_lookups_failed{0};
   std::atomic<std::uint64_t> dns_lookups_timed_out{0};
   std::atomic<std::uint64_t> dns_cache_hits{0};
+  std::array<std::atomic<std::uint64_t>, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
+  std::atomic<std::uint64_t> dns_lookup_duration_sum_us{0};
 
+  // One lookup that ended (answered or timed out) after `took`.
+  void observe_dns_lookup(std::chrono::microseconds took);
   // Fills as much of `out` as its size covers.
   void fill(proxy_host_stats& out) const;
 };

@@ -1,6 +1,9 @@
 #include "exposition.hpp"
 
 #include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "text_format.hpp"
 
@@ -32,6 +35,24 @@ void write_histogram(ExpositionWriter& out, const std::string& name, std::string
   out.sample(name + "_count", {}, cumulative);
 }
 
+// The host's DNS lookup durations, on the fixed bounds of the ABI.
+void write_dns_durations(ExpositionWriter& out, const sdk::HostStats& host) {
+  static const HistogramBounds bounds = [] {
+    std::vector<double> seconds;
+    for (const std::uint64_t us : sdk::dns_lookup_duration_bounds_us) {
+      seconds.push_back(static_cast<double>(us) / 1e6);
+    }
+    return HistogramBounds(std::move(seconds));
+  }();
+  HistogramSnapshot histogram;
+  histogram.counts.assign(host.dns_lookup_duration_buckets.begin(),
+                          host.dns_lookup_duration_buckets.end());
+  histogram.sum_us = host.dns_lookup_duration_sum_us;
+  write_histogram(out, "proxy_dns_lookup_duration_seconds",
+                  "Time upstream host name lookups took, to their answer or their timeout.", bounds,
+                  histogram);
+}
+
 }  // namespace
 
 std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBounds& request_bounds,
@@ -60,6 +81,7 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
   out.family("proxy_dns_cache_hits_total", "counter",
              "Upstream host names answered from the DNS cache.");
   out.sample("proxy_dns_cache_hits_total", {}, host.dns_cache_hits);
+  write_dns_durations(out, host);
 
   out.family("proxy_requests_total", "counter",
              "Proxied requests and CONNECT tunnels, counted when they end, by method "

@@ -151,6 +151,12 @@ class SlowAndSilentNames(DnsTestCase):
         metrics = self.scrape(proxy)
         self.assertEqual(metrics.value("proxy_dns_lookups_total", result="timeout"), 1)
         self.assertEqual(metrics.value("proxy_dns_lookups_total", result="ok"), 1)
+        # The timed-out lookup took the whole 1.5 s: above the 1 s bound, within 2.5 s.
+        duration = "proxy_dns_lookup_duration_seconds_bucket"
+        self.assertEqual(metrics.value("proxy_dns_lookup_duration_seconds_count"), 2)
+        self.assertEqual(metrics.value(duration, le="1"), 1)
+        self.assertEqual(metrics.value(duration, le="2.5"), 2)
+        self.assertGreaterEqual(metrics.value("proxy_dns_lookup_duration_seconds_sum"), 1.4)
 
     def test_timeouts_connect_bounds_the_lookup_too(self):
         self.dns.add("silent.test", silent=True)

@@ -83,6 +83,7 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_auth_failures_total", "counter"},
       {"proxy_dns_lookups_total", "counter"},
       {"proxy_dns_cache_hits_total", "counter"},
+      {"proxy_dns_lookup_duration_seconds", "histogram"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -114,6 +115,7 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"failed\"} 4\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"timeout\"} 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_dns_cache_hits_total 12\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookup_duration_seconds_count 0\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
 }
 
@@ -131,6 +133,24 @@ TEST(Exposition, AuthFailuresShowTheirReasonsAlwaysAndOtherOnlyOnceSeen) {
   s.auth_failures[known_auth_failures.size()] = 1;
   page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
   EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"other\"} 1\n"), std::string::npos);
+}
+
+TEST(Exposition, DnsLookupDurationsUseTheBoundsOfTheAbi) {
+  sdk::HostStats host;
+  host.dns_lookup_duration_buckets[0] = 2;                               // at most 1 ms
+  host.dns_lookup_duration_buckets[3] = 1;                               // at most 10 ms
+  host.dns_lookup_duration_buckets[PROXY_DNS_DURATION_BUCKETS - 1] = 1;  // over 10 s
+  host.dns_lookup_duration_sum_us = 12'000'500;
+  const std::string page =
+      render_exposition(snapshot_with(1, 1), HistogramBounds({1}), HistogramBounds({1}), host, "1");
+  const std::string name = "proxy_dns_lookup_duration_seconds";
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.001\"} 2\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.005\"} 2\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.01\"} 3\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"10\"} 3\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"+Inf\"} 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_sum 12.0005\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_count 4\n"), std::string::npos);
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define PROXY_SDK_ABI_VERSION_MAJOR 1
-#define PROXY_SDK_ABI_VERSION_MINOR 2
+#define PROXY_SDK_ABI_VERSION_MINOR 3
 /* Packed as (major << 16) | minor, the value proxy_plugin_abi_version() returns. */
 #define PROXY_SDK_ABI_VERSION \
   ((uint32_t)(((uint32_t)PROXY_SDK_ABI_VERSION_MAJOR << 16) | PROXY_SDK_ABI_VERSION_MINOR))
@@ -246,18 +246,31 @@ typedef struct proxy_completion proxy_completion;
 typedef void (*proxy_timer_fn)(void* user, int cancelled);
 
 /* Counters the core keeps, read with host->get_stats (since 1.1). */
+/* The upper bounds of the DNS lookup duration buckets in proxy_host_stats, in
+ * microseconds: 1 ms to 10 s. Use as `static const uint64_t b[] = PROXY_DNS_DURATION_BOUNDS_US;`.
+ */
+#define PROXY_DNS_DURATION_BOUNDS_US \
+  { 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 10000000 }
+#define PROXY_DNS_DURATION_BUCKETS 13 /* the bounds above, and one for slower lookups */
+
 typedef struct proxy_host_stats {
   size_t size;                  /* set by the caller; the host fills what fits */
   uint64_t connections_active;  /* admitted and not yet closed */
   uint64_t connections_total;   /* admitted since start */
   uint64_t connections_refused; /* closed at once: server.max_connections(_per_ip) */
   uint64_t tunnels_active;      /* CONNECT tunnels established and not yet closed */
-  /* since 1.2: upstream host name lookups. A lookup is one question to the name servers
+  /* since 1.3: upstream host name lookups. A lookup is one question to the name servers
    * (concurrent requests for one name share it); an answer from the cache asks none. */
   uint64_t dns_lookups_ok;        /* answered with at least one address */
   uint64_t dns_lookups_failed;    /* no such name, no address, or the servers failed */
   uint64_t dns_lookups_timed_out; /* no answer within upstream.dns.timeout */
   uint64_t dns_cache_hits;        /* requests answered from the cache */
+  /* since 1.3: how long those lookups took, ended by an answer or the timeout. Bucket i
+   * counts lookups that took at most PROXY_DNS_DURATION_BOUNDS_US[i] microseconds (and
+   * more than the bound before it); the last bucket counts the slower ones. Not
+   * cumulative. */
+  uint64_t dns_lookup_duration_buckets[PROXY_DNS_DURATION_BUCKETS];
+  uint64_t dns_lookup_duration_sum_us;
 } proxy_host_stats;
 
 /* Callbacks the host gives a plugin at creation. `host` is the first argument of the

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <list>
 #include <memory>
 #include <stdexcept>
@@ -50,11 +53,17 @@ struct HostStats {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t tunnels_active = 0;
-  std::uint64_t dns_lookups_ok = 0;  // 0 on a host older than ABI 1.2, as the rest below
+  std::uint64_t dns_lookups_ok = 0;  // 0 on a host older than ABI 1.3, as the rest below
   std::uint64_t dns_lookups_failed = 0;
   std::uint64_t dns_lookups_timed_out = 0;
   std::uint64_t dns_cache_hits = 0;
+  // Per bucket of dns_lookup_duration_bounds_us (not cumulative); the last is slower.
+  std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
+  std::uint64_t dns_lookup_duration_sum_us = 0;
 };
+
+inline constexpr std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS - 1>
+    dns_lookup_duration_bounds_us = PROXY_DNS_DURATION_BOUNDS_US;
 
 struct AdminRequest {
   std::string_view method;
@@ -151,6 +160,9 @@ class PluginContext {
     stats.dns_lookups_failed = raw.dns_lookups_failed;
     stats.dns_lookups_timed_out = raw.dns_lookups_timed_out;
     stats.dns_cache_hits = raw.dns_cache_hits;
+    std::copy(std::begin(raw.dns_lookup_duration_buckets),
+              std::end(raw.dns_lookup_duration_buckets), stats.dns_lookup_duration_buckets.begin());
+    stats.dns_lookup_duration_sum_us = raw.dns_lookup_duration_sum_us;
     return stats;
   }
 
