@@ -96,6 +96,12 @@ struct UpstreamConfig {
                                      *parse_network("fd00:ec2::254/128")};
   LocalDestinations local_destinations = LocalDestinations::loopback_clients;
   DnsConfig dns;
+  // RFC 8305: the next resolved address is dialled this long after the previous one
+  // (or at once when it fails), the earlier attempts left running.
+  std::chrono::milliseconds happy_eyeballs_delay{250};
+  // Protocols a plain-HTTP request may switch to (Upgrade: websocket); lowercase. The
+  // others are stripped from Upgrade, which is hop-by-hop.
+  std::vector<std::string> upgrade_allowed{"websocket"};
 
   bool operator==(const UpstreamConfig&) const = default;
 };

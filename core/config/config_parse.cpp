@@ -167,6 +167,32 @@ std::vector<Network> read_networks(const YamlNode& node, const std::string& path
   return networks;
 }
 
+// Protocol names for upstream.upgrade_allowed: HTTP tokens (RFC 9110 §7.8), kept lowercase
+// since they compare case-insensitively.
+std::vector<std::string> read_protocols(const YamlNode& node, const std::string& path) {
+  static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+  std::vector<std::string> protocols;
+  const std::string expected = "a protocol name (an HTTP token, such as websocket)";
+  const auto& items = read_list(node, path, "a list of protocol names");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string item_path = index_path(path, i);
+    std::string name = read_string(items[i], item_path, expected);
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+             specials.find(c) != std::string_view::npos;
+    });
+    if (!token) {
+      fail(items[i], item_path, expected);
+    }
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (std::find(protocols.begin(), protocols.end(), name) == protocols.end()) {
+      protocols.push_back(std::move(name));
+    }
+  }
+  return protocols;
+}
+
 void parse_server(const YamlNode* map, const std::string& path, ServerConfig& server) {
   if (map == nullptr) {
     return;
@@ -256,8 +282,18 @@ void parse_upstream(const YamlNode* map, const std::string& path, UpstreamConfig
   if (map == nullptr) {
     return;
   }
-  check_keys(*map, path, {"deny_networks", "local_destinations", "dns"});
+  check_keys(
+      *map, path,
+      {"deny_networks", "local_destinations", "dns", "happy_eyeballs_delay_ms", "upgrade_allowed"});
+  if (const YamlNode* node = value_of(map, "upgrade_allowed")) {
+    upstream.upgrade_allowed = read_protocols(*node, child(path, "upgrade_allowed"));
+  }
   parse_dns(section(*map, path, "dns"), child(path, "dns"), upstream.dns);
+  // RFC 8305 recommends 250 ms and at least 100; 0 dials every address at once.
+  if (const YamlNode* node = value_of(map, "happy_eyeballs_delay_ms")) {
+    upstream.happy_eyeballs_delay = std::chrono::milliseconds(
+        read_integer(*node, child(path, "happy_eyeballs_delay_ms"), 0, 60000));
+  }
   if (const YamlNode* node = value_of(map, "deny_networks")) {
     upstream.deny_networks = read_networks(*node, child(path, "deny_networks"));
   }

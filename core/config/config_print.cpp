@@ -201,6 +201,12 @@ std::string print_config(const Config& config) {
   emit_number(out, "min_ttl", dns.min_ttl.count());
   emit_number(out, "max_ttl", dns.max_ttl.count());
   out << YAML::EndMap;
+  emit_number(out, "happy_eyeballs_delay_ms", config.upstream.happy_eyeballs_delay.count());
+  out << YAML::Key << "upgrade_allowed" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const std::string& protocol : config.upstream.upgrade_allowed) {
+    emit_string(out, protocol);
+  }
+  out << YAML::EndSeq;
   out << YAML::EndMap;
 
   out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;

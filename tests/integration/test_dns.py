@@ -6,6 +6,7 @@ lookup serves every request waiting for the name, NXDOMAIN is 502, and the desti
 policy judges every address an answer gives."""
 
 import concurrent.futures
+import socket
 import time
 import unittest
 
@@ -217,6 +218,59 @@ class Cache(DnsTestCase):
         self.assertEqual(self.get(proxy, "later.test").status, 502)
         self.dns.add("later.test", a=["127.0.0.1"])
         self.assert_fixed(self.get(proxy, "later.test"))
+
+
+class HappyEyeballs(DnsTestCase):
+    """RFC 8305: a name's addresses are raced, not tried one after another."""
+
+    def hanging_listener(self, host, port):
+        """A listener on host:port whose accept queue is full: a connect to it hangs, as
+        through a route that drops packets. Closed when the test ends."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        self.addCleanup(listener.close)
+        listener.bind((host, port))
+        listener.listen(0)  # one connection fills the queue; later SYNs are dropped
+        filler = socket.create_connection((host, port), timeout=5)
+        self.addCleanup(filler.close)
+
+    def start_race_proxy(self, delay_ms, connect=5):
+        return self.start_proxy(timeouts={"connect": connect},
+                                upstream={"dns": {"servers": [self.dns.address]},
+                                          "happy_eyeballs_delay_ms": delay_ms})
+
+    def timed_get(self, proxy, host):
+        started = time.monotonic()
+        response = self.get(proxy, host)
+        return response, time.monotonic() - started
+
+    def test_an_unreachable_ipv6_address_costs_the_delay_not_the_connect_timeout(self):
+        self.hanging_listener("::1", self.origin.port)
+        self.dns.add("dual.test", a=["127.0.0.1"], aaaa=["::1"])
+        proxy = self.start_race_proxy(delay_ms=200, connect=5)
+        response, took = self.timed_get(proxy, "dual.test")
+        self.assert_fixed(response)
+        self.assertGreaterEqual(took, 0.2)  # IPv6 had its head start
+        self.assertLess(took, 2 * SLACK)    # and not the 5 s of timeouts.connect
+
+    def test_a_refused_address_hands_over_at_once(self):
+        # Nothing listens on [::1]:port: refused, so IPv4 starts without the 3 s delay.
+        self.dns.add("dual.test", a=["127.0.0.1"], aaaa=["::1"])
+        proxy = self.start_race_proxy(delay_ms=3000)
+        response, took = self.timed_get(proxy, "dual.test")
+        self.assert_fixed(response)
+        self.assertLess(took, 1.5 * SLACK)
+
+    def test_timeouts_connect_bounds_the_whole_race(self):
+        self.hanging_listener("::1", self.origin.port)
+        self.hanging_listener("127.0.0.2", self.origin.port)
+        self.dns.add("dark.test", a=["127.0.0.2"], aaaa=["::1"])
+        proxy = self.start_race_proxy(delay_ms=100, connect=1)
+        response, took = self.timed_get(proxy, "dark.test")
+        self.assertEqual(response.status, 504, response)
+        self.assertIn(b"upstream connect timed out", response.body)
+        self.assertGreaterEqual(took, 0.9)
+        self.assertLess(took, 1 + 1.0 * SLACK)
 
 
 class DestinationPolicy(DnsTestCase):

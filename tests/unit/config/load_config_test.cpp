@@ -36,6 +36,8 @@ TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   EXPECT_EQ(config.upstream.dns.cache_entries, 10000U);
   EXPECT_EQ(config.upstream.dns.min_ttl, 5s);
   EXPECT_EQ(config.upstream.dns.max_ttl, 300s);
+  EXPECT_EQ(config.upstream.happy_eyeballs_delay, 250ms);
+  EXPECT_EQ(config.upstream.upgrade_allowed, std::vector<std::string>{"websocket"});
 }
 
 TEST_F(LoadConfig, CommentsOnlyAndEmptySectionsGiveDefaults) {

@@ -45,6 +45,8 @@ upstream:
     cache_entries: 0
     min_ttl: 0
     max_ttl: 60
+  happy_eyeballs_delay_ms: 0
+  upgrade_allowed: [websocket, h2c]
 admin:
   allow: []
 logging:

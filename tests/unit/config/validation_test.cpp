@@ -75,7 +75,8 @@ TEST_F(Validation, UnknownKeys) {
   expect_error("limits:\n  max_body: 1\n", "limits.max_body", 2, "unknown key 'max_body'");
   expect_error("timeouts:\n  read: 1\n", "timeouts.read", 2, "allowed: header_read, connect");
   expect_error("upstream:\n  deny: []\n", "upstream.deny", 2,
-               "allowed: deny_networks, local_destinations, dns");
+               "allowed: deny_networks, local_destinations, dns, happy_eyeballs_delay_ms, "
+               "upgrade_allowed");
   expect_error("admin:\n  allowed: []\n", "admin.allowed", 2, "allowed: allow");
   expect_error("logging:\n  lvl: info\n", "logging.lvl", 2, "allowed: level");
   expect_error("plugins:\n  enable: [a]\n", "plugins.enable", 2,
@@ -235,6 +236,31 @@ TEST_F(Validation, DnsNumbers) {
   EXPECT_EQ(dns.cache_entries, 0U);
   EXPECT_EQ(dns.min_ttl, std::chrono::seconds(0));
   EXPECT_EQ(dns.max_ttl, std::chrono::seconds(0));
+}
+
+TEST_F(Validation, HappyEyeballsDelay) {
+  expect_error("upstream:\n  happy_eyeballs_delay_ms: -1\n", "upstream.happy_eyeballs_delay_ms", 2,
+               "expected an integer in 0..60000");
+  expect_error("upstream:\n  happy_eyeballs_delay_ms: 60001\n", "upstream.happy_eyeballs_delay_ms",
+               2, "expected an integer in 0..60000");
+  expect_error("upstream:\n  happy_eyeballs_delay_ms: 0.5\n", "upstream.happy_eyeballs_delay_ms", 2,
+               "expected an integer in 0..60000");
+  const auto file = write("ok.yaml", "upstream:\n  happy_eyeballs_delay_ms: 0\n");
+  EXPECT_EQ(load_config({file}).upstream.happy_eyeballs_delay, std::chrono::milliseconds(0));
+}
+
+TEST_F(Validation, UpgradeAllowed) {
+  expect_error("upstream:\n  upgrade_allowed: [websocket, \"web socket\"]\n",
+               "upstream.upgrade_allowed[1]", 2, "expected a protocol name (an HTTP token");
+  expect_error("upstream:\n  upgrade_allowed: websocket\n", "upstream.upgrade_allowed", 2,
+               "expected a list of protocol names");
+  expect_error("upstream:\n  upgrade_allowed: [\"\"]\n", "upstream.upgrade_allowed[0]", 2,
+               "expected a protocol name");
+  const auto file = write("ok.yaml", "upstream:\n  upgrade_allowed: [WebSocket, h2c, websocket]\n");
+  EXPECT_EQ(load_config({file}).upstream.upgrade_allowed,
+            (std::vector<std::string>{"websocket", "h2c"}));
+  const auto none = write("none.yaml", "upstream:\n  upgrade_allowed: []\n");
+  EXPECT_TRUE(load_config({none}).upstream.upgrade_allowed.empty());
 }
 
 TEST_F(Validation, LoggingLevel) {
