@@ -164,7 +164,9 @@ std::optional<HookDecision> HookChain::advance(Progress progress) {
       next_ = progress.next;
       return std::nullopt;
     }
-    if (!early->allowed()) {  // completed before its hook returned
+    // Completed between its hook's return and now: its attributes count all the same.
+    apply_attributes(*early, args_);
+    if (!early->allowed()) {
       return early;
     }
     progress = run_plugins(*plugins_, hook_, args_, progress.next);

@@ -138,6 +138,25 @@ TEST_F(HookChainTest, WaitForContinuesWhereTheFastPathStopped) {
   EXPECT_TRUE(done->allowed());
 }
 
+TEST_F(HookChainTest, ACompletionBetweenTheHookAndTheWaitKeepsItsAttributes) {
+  load({"good"});
+  request_.target = "http://example.com/defer-thread-attribute";
+  AttributeList attributes;
+  const DecidingHookArgs args{&info_, &view_, nullptr, &attributes};
+  auto progress = HookChain::run(registry_, DecidingHook::request, args);
+  ASSERT_NE(progress.pending, nullptr);
+  // The plugin's thread completes 10 ms after the hook returned, before the wait starts.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::optional<HookDecision> done;
+  auto chain = HookChain::wait_for(registry_, DecidingHook::request, args, std::move(progress),
+                                   executor_.poster(),
+                                   [&done](HookDecision decision) { done = std::move(decision); });
+  const auto decision = chain->start();
+  ASSERT_TRUE(decision.has_value());  // no wait: it was already there
+  EXPECT_TRUE(decision->allowed());
+  EXPECT_EQ(attributes.get("user"), "deferred");
+}
+
 TEST_F(HookChainTest, DeferralCompletedFromAnotherThreadResumesTheChain) {
   load({"good", "old_abi"});
   const auto run = start("http://example.com/defer-thread");
