@@ -30,7 +30,11 @@ class Inquiry {
   }
   // Answers `unavailable` when nothing did (the backend shutting down).
   ~Inquiry() {
-    answer(RemoteAnswer{RemoteVerdict::unavailable, {}});
+    try {
+      answer(RemoteAnswer{RemoteVerdict::unavailable, {}});
+    } catch (...) {
+      // Out of memory for the decision: the sink, dropped unanswered, fails closed.
+    }
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
   }
   Inquiry(const Inquiry&) = delete;

@@ -47,7 +47,11 @@ RedisLink::RedisLink(LinkShared& shared, std::size_t index)
                                                          static_cast<std::int64_t>(index))) {}
 
 RedisLink::~RedisLink() {
-  stop();
+  try {
+    stop();
+  } catch (...) {
+    // Cancelling the timer failed: nothing is left to wait for it, the pool is gone.
+  }
 }
 
 void RedisLink::start() {
@@ -222,7 +226,9 @@ bool RedisLink::send_request(const std::shared_ptr<Inquiry>& inquiry) {
       REDIS_OK) {
     return false;
   }
-  holder.release();  // the reply callback owns it now; hiredis calls it exactly once
+  // The reply callback owns it now: hiredis calls it exactly once, with the answer or
+  // with none when the connection goes.
+  static_cast<void>(holder.release());
   if (waiting_++ == 0) {
     last_progress_ = Clock::now();
   }
