@@ -164,7 +164,8 @@ std::optional<HookDecision> HookChain::advance(Progress progress) {
       next_ = progress.next;
       return std::nullopt;
     }
-    // Completed between its hook's return and now: its attributes count all the same.
+    // Completed between the hook's return and this suspension (a plugin thread racing
+    // the io thread): taken at once, its attributes set as resume() would.
     apply_attributes(*early, args_);
     if (!early->allowed()) {
       return early;

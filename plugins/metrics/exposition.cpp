@@ -119,6 +119,25 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
     }
   }
 
+  out.family("proxy_rate_limit_decisions_total", "counter",
+             "Rate limiter decisions, by result: allowed, limited (429), or the store gave no "
+             "answer and on_error allowed or denied the request.");
+  for (std::size_t slot = 0; slot < traffic.rate_limit_decisions.size(); ++slot) {
+    if (slot < known_rate_limit_results.size() || traffic.rate_limit_decisions[slot] > 0) {
+      out.sample("proxy_rate_limit_decisions_total", {{"result", rate_limit_result_label(slot)}},
+                 traffic.rate_limit_decisions[slot]);
+    }
+  }
+  out.family("proxy_redis_errors_total", "counter",
+             "Rate limiter decisions Redis gave no answer for, by why: timeout, unavailable "
+             "(no connection), error_reply, overloaded (too many waiting).");
+  for (std::size_t slot = 0; slot < traffic.redis_errors.size(); ++slot) {
+    if (slot < known_redis_errors.size() || traffic.redis_errors[slot] > 0) {
+      out.sample("proxy_redis_errors_total", {{"reason", redis_error_label(slot)}},
+                 traffic.redis_errors[slot]);
+    }
+  }
+
   write_histogram(out, "proxy_request_duration_seconds",
                   "Time from a proxied request's head to the end of its response.", request_bounds,
                   traffic.request_duration);

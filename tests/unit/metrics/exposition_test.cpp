@@ -84,6 +84,8 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_dns_lookups_total", "counter"},
       {"proxy_dns_cache_hits_total", "counter"},
       {"proxy_dns_lookup_duration_seconds", "histogram"},
+      {"proxy_rate_limit_decisions_total", "counter"},
+      {"proxy_redis_errors_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -151,6 +153,28 @@ TEST(Exposition, DnsLookupDurationsUseTheBoundsOfTheAbi) {
   EXPECT_NE(page.find("\n" + name + "_bucket{le=\"+Inf\"} 4\n"), std::string::npos);
   EXPECT_NE(page.find("\n" + name + "_sum 12.0005\n"), std::string::npos);
   EXPECT_NE(page.find("\n" + name + "_count 4\n"), std::string::npos);
+}
+
+TEST(Exposition, RateLimitDecisionsAndRedisErrorsShowTheirLabelsAlways) {
+  TrafficSnapshot s = snapshot_with(1, 1);
+  s.rate_limit_decisions[rate_limit_result_slot("limited")] = 7;
+  s.redis_errors[redis_error_slot("timeout")] = 2;
+  std::string page =
+      render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  for (const char* line : {"proxy_rate_limit_decisions_total{result=\"allowed\"} 0",
+                           "proxy_rate_limit_decisions_total{result=\"limited\"} 7",
+                           "proxy_rate_limit_decisions_total{result=\"error_allowed\"} 0",
+                           "proxy_rate_limit_decisions_total{result=\"error_denied\"} 0",
+                           "proxy_redis_errors_total{reason=\"timeout\"} 2",
+                           "proxy_redis_errors_total{reason=\"unavailable\"} 0",
+                           "proxy_redis_errors_total{reason=\"error_reply\"} 0",
+                           "proxy_redis_errors_total{reason=\"overloaded\"} 0"}) {
+    EXPECT_NE(page.find("\n" + std::string(line) + "\n"), std::string::npos) << line << page;
+  }
+  EXPECT_EQ(page.find("result=\"other\""), std::string::npos);
+  s.redis_errors[known_redis_errors.size()] = 1;
+  page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  EXPECT_NE(page.find("\nproxy_redis_errors_total{reason=\"other\"} 1\n"), std::string::npos);
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

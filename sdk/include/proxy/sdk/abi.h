@@ -129,6 +129,24 @@ typedef struct proxy_decision {
 #define PROXY_ATTRIBUTE_AUTH_FAILURE "auth_failure"
 #define PROXY_AUTH_FAILURE_INVALID "invalid_credentials"
 #define PROXY_AUTH_FAILURE_THROTTLED "too_many_failures"
+/* Set by a rate limiter on every decision it makes: PROXY_RATE_LIMIT_ALLOWED or
+ * PROXY_RATE_LIMIT_LIMITED, or, when its shared store (Redis) gave no answer, what its
+ * on_error policy made of that: PROXY_RATE_LIMIT_ERROR_ALLOWED or
+ * PROXY_RATE_LIMIT_ERROR_DENIED. proxy_rate_limit_decisions_total{result} counts them. */
+#define PROXY_ATTRIBUTE_RATE_LIMIT "rate_limit"
+#define PROXY_RATE_LIMIT_ALLOWED "allowed"
+#define PROXY_RATE_LIMIT_LIMITED "limited"
+#define PROXY_RATE_LIMIT_ERROR_ALLOWED "error_allowed"
+#define PROXY_RATE_LIMIT_ERROR_DENIED "error_denied"
+/* Beside an error result: why the store gave no answer. PROXY_RATE_LIMIT_ERROR_TIMEOUT (not
+ * within its timeout), PROXY_RATE_LIMIT_ERROR_UNAVAILABLE (no connection, or it was lost),
+ * PROXY_RATE_LIMIT_ERROR_REPLY (an error reply), PROXY_RATE_LIMIT_ERROR_OVERLOADED (too
+ * many decisions already waiting: not asked). proxy_redis_errors_total{reason} counts them. */
+#define PROXY_ATTRIBUTE_RATE_LIMIT_ERROR "rate_limit_error"
+#define PROXY_RATE_LIMIT_ERROR_TIMEOUT "timeout"
+#define PROXY_RATE_LIMIT_ERROR_UNAVAILABLE "unavailable"
+#define PROXY_RATE_LIMIT_ERROR_REPLY "error_reply"
+#define PROXY_RATE_LIMIT_ERROR_OVERLOADED "overloaded"
 
 typedef struct proxy_conn_info {
   size_t size;

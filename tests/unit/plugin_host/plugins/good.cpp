@@ -97,8 +97,8 @@ class GoodPlugin final : public proxy::sdk::Plugin {
     Decision answer = target.find("reject") != std::string::npos
                           ? Decision::reject(429, "deferred reject")
                           : Decision::allow();
-    if (target.find("attribute") != std::string::npos) {
-      answer.with_attribute("user", "deferred");
+    if (target.find("attr") != std::string::npos) {
+      answer.with_attribute("deferred", "yes");
     }
     if (target.find("defer-sync") != std::string::npos) {
       completion.complete(answer);
