@@ -54,8 +54,10 @@ class RedisScriptTest : public ::testing::Test {
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
       return Verdict{};
     }
+    // Redis 7.0 keeps a key alive within a script but counts PTTL by the wall clock: a
+    // 2 ms TTL may read 0 under load. -1 (none) or -2 (gone) would be wrong.
     const long long ttl = replies->element[1]->integer;
-    EXPECT_GT(ttl, 0) << key;
+    EXPECT_GE(ttl, 0) << key;
     EXPECT_LE(ttl, 2 * window) << key;
     return Verdict{reply->element[0]->integer == 1, reply->element[1]->integer};
   }
