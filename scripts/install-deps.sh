@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, and llvm-symbolizer for its stacks
   python3 openssl libssl-dev curl procps iproute2
   libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
+  libsystemd-dev  # sd_notify: READY/RELOADING/STOPPING for systemd's Type=notify
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
 )
 

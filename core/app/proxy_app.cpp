@@ -14,6 +14,7 @@
 #include "app/listener.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_dirs.hpp"
+#include "app/service_notifier.hpp"
 #include "app/shutdown_sequence.hpp"
 #include "app/version.hpp"
 #include "config/config.hpp"
@@ -123,6 +124,7 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   steps.delay = config.server.shutdown_delay;
   steps.shutdown_begun = &proxy.shutdown_begun;
   steps.on_begin = [&](int signal_number) {
+    notify_stopping();
     spdlog::info("received signal {}: stopping (grace {} ms)", signal_number,
                  config.server.shutdown_grace.count());
   };
@@ -138,6 +140,7 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   host::HookWatchdog watchdog(pool.size());
   pool.start([&watchdog](std::size_t worker) { watchdog.bind_current_thread(worker); });
   listener.start();
+  notify_ready();
   main_context.run();
 
   pool.release();
