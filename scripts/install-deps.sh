@@ -13,6 +13,7 @@ packages=(
   python3 openssl libssl-dev curl procps iproute2
   libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
   libsystemd-dev  # sd_notify: READY/RELOADING/STOPPING for systemd's Type=notify
+  systemd  # systemd-analyze verifies the unit; it needs no systemd running as PID 1
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
 )
 
