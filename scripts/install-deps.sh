@@ -14,6 +14,7 @@ packages=(
   libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
   libsystemd-dev  # sd_notify: READY/RELOADING/STOPPING for systemd's Type=notify
   systemd  # systemd-analyze verifies the unit; it needs no systemd running as PID 1
+  help2man lintian  # the Debian packages: the man page from --help, and their check
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
 )
 
