@@ -13,6 +13,9 @@ packages=(
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, and llvm-symbolizer for its stacks
   python3 openssl libssl-dev curl procps iproute2
   libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
+  libsystemd-dev  # sd_notify: READY/RELOADING/STOPPING for systemd's Type=notify
+  systemd  # systemd-analyze verifies the unit; it needs no systemd running as PID 1
+  help2man lintian  # the Debian packages: the man page from --help, and their check
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
   libhiredis-dev  # rate_limiter: the Redis client of backend: redis
   redis-server  # rate_limiter tests: a real Redis each test starts on a port of its own

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -15,6 +14,8 @@
 #include "app/listener.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_dirs.hpp"
+#include "app/service_notifier.hpp"
+#include "app/shutdown_sequence.hpp"
 #include "app/version.hpp"
 #include "config/config.hpp"
 #include "connection/proxy_context.hpp"
@@ -81,8 +82,9 @@ int list_plugins(const std::vector<fs::path>& dirs, const config::Config& config
   return exit_ok;
 }
 
-// Runs the proxy until SIGINT or SIGTERM: then it stops accepting, lets in-flight work
-// finish for up to shutdown_grace, and stops what is left.
+// Runs the proxy until SIGINT or SIGTERM: then /_ready answers 503, and after
+// shutdown_delay it stops accepting, lets in-flight work finish for up to shutdown_grace,
+// and stops what is left.
 int serve(const config::Config& config, host::PluginRegistry& registry,
           host::TimerService& timers) {
   // Declared before the pool, so they outlive every session the pool's contexts
@@ -106,7 +108,7 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   asio::io_context main_context(1);
 
   // Before anything announces readiness: a signal from then on must mean a clean stop.
-  asio::signal_set signals(main_context, SIGINT, SIGTERM);
+  ShutdownSequence shutdown(main_context);
 
   Listener listener(main_context, pool, config.server.listen, config.server.port,
                     [&](tcp::socket socket, std::size_t worker) {
@@ -123,22 +125,27 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   spdlog::info("listening on {}:{} with {} worker thread(s)", bound.address().to_string(),
                bound.port(), pool.size());
 
-  signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
-    if (ec) {
-      return;
-    }
+  ShutdownSequence::Steps steps;
+  steps.delay = config.server.shutdown_delay;
+  steps.shutdown_begun = &proxy.shutdown_begun;
+  steps.on_begin = [&](int signal_number) {
+    notify_stopping();
     spdlog::info("received signal {}: stopping (grace {} ms)", signal_number,
                  config.server.shutdown_grace.count());
+  };
+  steps.stop_accepting = [&] {
     listener.stop();
     proxy.stopping.store(true);
     for (std::size_t i = 0; i < pool.size(); ++i) {
       asio::post(pool.context(i), [&tracker = trackers[i]] { tracker.stop_all(); });
     }
-  });
+  };
+  shutdown.arm(std::move(steps));
 
   host::HookWatchdog watchdog(pool.size());
   pool.start([&watchdog](std::size_t worker) { watchdog.bind_current_thread(worker); });
   listener.start();
+  notify_ready();
   main_context.run();
 
   pool.release();

@@ -26,6 +26,9 @@ struct ServerConfig {
   std::size_t max_connections = 10000;
   std::size_t max_connections_per_ip = 256;
   std::chrono::milliseconds shutdown_grace{30000};
+  // From SIGTERM until the listener closes: /_ready answers 503 meanwhile, so a balancer
+  // stops sending before connections are refused. 0 = close at once.
+  std::chrono::milliseconds shutdown_delay{0};
   // IPv6 clients count as one client per prefix of this length for max_connections_per_ip
   // and the rate limiter: a /64 is what one subscriber gets and can rotate through freely.
   unsigned ipv6_client_prefix = 64;

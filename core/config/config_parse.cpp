@@ -199,7 +199,7 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
   }
   check_keys(*map, path,
              {"listen", "port", "workers", "max_connections", "max_connections_per_ip",
-              "shutdown_grace", "ipv6_client_prefix"});
+              "shutdown_grace", "shutdown_delay", "ipv6_client_prefix"});
   if (const YamlNode* node = value_of(map, "listen")) {
     const std::string where = child(path, "listen");
     const std::string expected = "an IPv4 or IPv6 address literal (e.g. 127.0.0.1 or ::1)";
@@ -225,6 +225,9 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
   }
   if (const YamlNode* node = value_of(map, "shutdown_grace")) {
     server.shutdown_grace = read_seconds(*node, child(path, "shutdown_grace"), true, 3600);
+  }
+  if (const YamlNode* node = value_of(map, "shutdown_delay")) {
+    server.shutdown_delay = read_seconds(*node, child(path, "shutdown_delay"), true, 3600);
   }
   if (const YamlNode* node = value_of(map, "ipv6_client_prefix")) {
     server.ipv6_client_prefix =

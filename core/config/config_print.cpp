@@ -169,6 +169,7 @@ std::string print_config(const Config& config) {
   emit_number(out, "max_connections", config.server.max_connections);
   emit_number(out, "max_connections_per_ip", config.server.max_connections_per_ip);
   emit_seconds(out, "shutdown_grace", config.server.shutdown_grace);
+  emit_seconds(out, "shutdown_delay", config.server.shutdown_delay);
   emit_number(out, "ipv6_client_prefix", config.server.ipv6_client_prefix);
   out << YAML::EndMap;
 

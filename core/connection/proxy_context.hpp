@@ -35,7 +35,9 @@ struct ProxyContext {
   DestinationPolicy destinations;  // its self endpoint is set once the listener is bound
   dns::DnsCache dns_cache;         // shared by every worker's dns::Resolver
   std::atomic<std::uint64_t> next_connection_id{1};
-  std::atomic<bool> stopping{false};
+  // Set when SIGTERM/SIGINT arrives, before the listener closes: /_ready answers 503.
+  std::atomic<bool> shutdown_begun{false};
+  std::atomic<bool> stopping{false};  // the listener closed; sessions close when idle
 };
 
 }  // namespace proxy::core

@@ -1,5 +1,6 @@
-// The session's admin half: origin-form requests to the endpoints plugins register, for
-// admin.allow clients only.
+// The session's admin half: origin-form requests to the core's routes (/_health, /_ready)
+// and the endpoints plugins register, for admin.allow clients only.
+#include "connection/core_routes.hpp"
 #include "connection/head_writer.hpp"
 #include "connection/session.hpp"
 
@@ -23,8 +24,11 @@ asio::awaitable<bool> Session::serve_admin(const RequestTarget& target, const Pa
   const std::string_view query = query_start == std::string::npos
                                      ? std::string_view()
                                      : std::string_view(target.path).substr(query_start + 1);
-  const auto reply =
-      context_.registry.endpoints().dispatch(head.method, path, query, conn_.client_ip);
+  auto reply =
+      core_route(head.method, path, context_.shutdown_begun.load(std::memory_order_relaxed));
+  if (!reply) {
+    reply = context_.registry.endpoints().dispatch(head.method, path, query, conn_.client_ip);
+  }
   if (!reply) {
     co_await reply_error(404, "no such endpoint", !head.keep_alive);
     co_return head.keep_alive;

@@ -39,6 +39,9 @@ std::string EndpointRegistry::add(const std::string& plugin, std::string_view pa
     return "endpoint path '" + std::string(path) +
            "' is invalid (it must start with '/' and hold no spaces, '?' or '#')";
   }
+  if (path == core_health_path || path == core_ready_path) {
+    return "endpoint '" + std::string(path) + "' is served by the core";
+  }
   const auto it = routes_.find(path);
   if (it != routes_.end()) {
     return "endpoint '" + std::string(path) + "' is already registered by plugin '" +

@@ -19,6 +19,11 @@ struct AdminReply {
   std::string body;
 };
 
+// The admin paths the core answers itself (core/connection/core_routes.cpp): no plugin
+// may register them, since its handler would never be called.
+inline constexpr std::string_view core_health_path = "/_health";
+inline constexpr std::string_view core_ready_path = "/_ready";
+
 // Admin routes (e.g. /_metrics) that plugins register while they are created.
 //
 // @par Thread Safety

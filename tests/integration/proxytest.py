@@ -70,12 +70,14 @@ class ProxyProcess:
     """The real binary, started in the background; waits until it is listening. A thread
     drains its stderr so a chatty proxy never blocks on a full pipe."""
 
-    def __init__(self, *args, startup_timeout=20, binary=None):
+    def __init__(self, *args, startup_timeout=20, binary=None, env=None):
+        """`env` (a dict) replaces the environment the binary runs with."""
         self.stderr_lines = []
         self._listening = threading.Event()
         self.host, self.port = None, None
         self.proc = subprocess.Popen([binary or PROXY_BIN, *args], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     env=env)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
         if not self._listening.wait(startup_timeout) or self.port is None:

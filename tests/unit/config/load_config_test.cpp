@@ -20,6 +20,7 @@ TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   EXPECT_EQ(config.server.listen, "127.0.0.1");
   EXPECT_EQ(config.server.port, 8888);
   EXPECT_EQ(config.server.shutdown_grace, 30s);
+  EXPECT_EQ(config.server.shutdown_delay, 0s);
   EXPECT_EQ(config.timeouts.idle, 60s);
   EXPECT_EQ(config.logging.level, "info");
   EXPECT_TRUE(config.admin.allow.at(0).contains("127.0.0.1"));
@@ -60,6 +61,7 @@ server:
   max_connections: 50
   max_connections_per_ip: 5
   shutdown_grace: 0
+  shutdown_delay: 2.5
 limits:
   max_header_bytes: 2048
   max_headers: 10
@@ -88,6 +90,7 @@ plugins:
   EXPECT_EQ(config.server.max_connections, 50u);
   EXPECT_EQ(config.server.max_connections_per_ip, 5u);
   EXPECT_EQ(config.server.shutdown_grace, 0ms);
+  EXPECT_EQ(config.server.shutdown_delay, 2500ms);
   EXPECT_EQ(config.limits.max_header_bytes, 2048u);
   EXPECT_EQ(config.limits.max_headers, 10u);
   EXPECT_EQ(config.limits.buffer_bytes, 4096u);

@@ -34,6 +34,7 @@ server:
   port: 0
   workers: 4
   shutdown_grace: 2.25
+  shutdown_delay: 1.5
 timeouts:
   header_read: 0.5
   hook: 0.001
@@ -78,6 +79,7 @@ plugins:
   const Config config = load_config({file});
   const std::string text = print_config(config);
   EXPECT_NE(text.find("shutdown_grace: 2.25"), std::string::npos) << text;
+  EXPECT_NE(text.find("shutdown_delay: 1.5"), std::string::npos) << text;
   EXPECT_NE(text.find("header_read: 0.5"), std::string::npos) << text;
   EXPECT_NE(text.find("hook: 0.001"), std::string::npos) << text;
   EXPECT_NE(text.find("10.0.0.0/8"), std::string::npos) << text;

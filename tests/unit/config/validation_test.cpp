@@ -71,7 +71,7 @@ TEST_F(Validation, UnknownKeys) {
                "logging, plugins)");
   expect_error("server:\n  listen: 127.0.0.1\n  prot: 8080\n", "server.prot", 3,
                "unknown key 'prot' (allowed: listen, port, workers, max_connections, "
-               "max_connections_per_ip, shutdown_grace, ipv6_client_prefix)");
+               "max_connections_per_ip, shutdown_grace, shutdown_delay, ipv6_client_prefix)");
   expect_error("limits:\n  max_body: 1\n", "limits.max_body", 2, "unknown key 'max_body'");
   expect_error("timeouts:\n  read: 1\n", "timeouts.read", 2, "allowed: header_read, connect");
   expect_error("upstream:\n  deny: []\n", "upstream.deny", 2,
@@ -155,6 +155,7 @@ TEST_F(Validation, DurationRanges) {
   expect_error("server:\n  shutdown_grace: 3601\n", "server.shutdown_grace", 2,
                "expected a number of seconds in 0..3600, got \"3601\"");
   expect_error("server:\n  shutdown_grace: -1\n", "server.shutdown_grace", 2, "in 0..3600");
+  expect_error("server:\n  shutdown_delay: 3601\n", "server.shutdown_delay", 2, "in 0..3600");
   for (const char* key : {"header_read", "connect", "idle", "hook"}) {
     const std::string path = std::string("timeouts.") + key;
     const std::string expected = "expected a number of seconds greater than 0 and at most 86400";

@@ -207,6 +207,11 @@ TEST(HostApiTest, EndpointsOnlyAtCreationAndResponsesValidated) {
   EXPECT_NE(context.last_refusal().find("already registered by plugin 'admin'"), std::string::npos);
   EXPECT_NE(api->register_endpoint(api->host, {"no-slash", 8}, handler, user), 0);
   EXPECT_NE(api->register_endpoint(api->host, {"/a?b", 4}, handler, user), 0);
+  for (const std::string_view core_path : {"/_health", "/_ready"}) {
+    EXPECT_NE(
+        api->register_endpoint(api->host, {core_path.data(), core_path.size()}, handler, user), 0);
+    EXPECT_NE(context.last_refusal().find("is served by the core"), std::string::npos);
+  }
   endpoints.seal();
   EXPECT_NE(api->register_endpoint(api->host, {"/_late", 6}, handler, user), 0);
   EXPECT_FALSE(endpoints.contains("/_late"));
