@@ -39,6 +39,7 @@ void write_histogram(ExpositionWriter& out, const std::string& name, std::string
 void write_dns_durations(ExpositionWriter& out, const sdk::HostStats& host) {
   static const HistogramBounds bounds = [] {
     std::vector<double> seconds;
+    seconds.reserve(sdk::dns_lookup_duration_bounds_us.size());
     for (const std::uint64_t us : sdk::dns_lookup_duration_bounds_us) {
       seconds.push_back(static_cast<double>(us) / 1e6);
     }
