@@ -18,7 +18,11 @@ int line_of(const YAML::Mark& mark) {
 }
 
 YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_line,
-                 const std::string& path);
+                 const std::string& path, int depth);
+
+// Deeper than any config needs; an alias that refers to the node holding it (a cycle,
+// which yaml-cpp builds as it is written) would otherwise recurse until the stack ends.
+constexpr int max_depth = 64;
 
 // Well-formed UTF-8 (table 3-7 of the Unicode standard): no overlong forms, surrogates or code
 // points past U+10FFFF. yaml-cpp passes any bytes through, but plugin settings travel as JSON,
@@ -72,7 +76,7 @@ std::string child_path(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + '.' + key;
 }
 
-YamlNode convert_map(const YAML::Node& node, YamlNode result, const std::string& path) {
+YamlNode convert_map(const YAML::Node& node, YamlNode result, const std::string& path, int depth) {
   for (const auto& pair : node) {
     const int key_line = line_of(pair.first.Mark());
     if (!pair.first.IsScalar()) {
@@ -87,18 +91,24 @@ YamlNode convert_map(const YAML::Node& node, YamlNode result, const std::string&
       throw ConfigError(result.file, child_path(path, key), key_line,
                         "duplicate key '" + key + "'");
     }
-    result.entries.push_back({key, result.file, key_line,
-                              convert(pair.second, result.file, key_line, child_path(path, key))});
+    result.entries.push_back(
+        {key, result.file, key_line,
+         convert(pair.second, result.file, key_line, child_path(path, key), depth + 1)});
   }
   return result;
 }
 
 YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_line,
-                 const std::string& path) {
+                 const std::string& path, int depth) {
   YamlNode result;
   result.file = file;
   // A missing value (`key:`) has no useful mark of its own; the key's line is the one to show.
   result.line = node.IsNull() || line_of(node.Mark()) == 0 ? fallback_line : line_of(node.Mark());
+  if (depth > max_depth) {
+    throw ConfigError(file, path, result.line,
+                      "nested more than " + std::to_string(max_depth) +
+                          " levels deep (or an alias refers to itself)");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -122,14 +132,14 @@ YamlNode convert(const YAML::Node& node, const std::string& file, int fallback_l
       std::size_t index = 0;
       for (const auto& item : node) {
         result.items.push_back(
-            convert(item, file, result.line, path + '[' + std::to_string(index) + ']'));
+            convert(item, file, result.line, path + '[' + std::to_string(index) + ']', depth + 1));
         ++index;
       }
       return result;
     }
     case YAML::NodeType::Map:
       result.kind = YamlNode::Kind::map;
-      return convert_map(node, std::move(result), path);
+      return convert_map(node, std::move(result), path, depth);
   }
   return result;
 }
@@ -157,7 +167,7 @@ YamlNode load_yaml_text(const std::string& text, const std::string& file) {
                       "expected a map of sections (server, limits, ...) at the top level");
   }
   try {
-    return convert(document, file, 1, "");
+    return convert(document, file, 1, "", 0);
   } catch (const YAML::Exception& error) {
     throw ConfigError(file, "", line_of(error.mark), "invalid YAML: " + error.msg);
   }

@@ -67,6 +67,8 @@ class Resolving(DnsTestCase):
         """The origin listens on 127.0.0.1 only: ::1 is refused, 127.0.0.1 serves."""
         self.dns.add("dual.test", a=["127.0.0.1"], aaaa=["::1"])
         v6_origin = self.start_origin(host="::1")
+        while v6_origin.port == self.origin.port:  # [::1]:port must refuse for dual.test
+            v6_origin = self.start_origin(host="::1")
         self.dns.add("v6.test", aaaa=["::1"])
         proxy = self.start_dns_proxy()
         self.assert_fixed(self.get(proxy, "dual.test"))

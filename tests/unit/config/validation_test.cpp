@@ -264,6 +264,16 @@ TEST_F(Validation, UpgradeAllowed) {
   EXPECT_TRUE(load_config({none}).upstream.upgrade_allowed.empty());
 }
 
+TEST_F(Validation, AnAliasThatRefersToItselfIsRefusedNotFollowed) {
+  // The cycle is followed until the depth bound, then refused where it stopped.
+  std::string path = "plugins.settings.a";
+  for (int level = 0; level < 62; ++level) {
+    path += ".<<";
+  }
+  expect_error("plugins:\n  settings:\n    a: &shared\n      <<: *shared\n      window: 2\n", path,
+               3, "nested more than 64 levels deep (or an alias refers to itself)");
+}
+
 TEST_F(Validation, LoggingLevel) {
   expect_error("logging:\n  level: verbose\n", "logging.level", 2,
                "expected one of trace, debug, info, warn, error, critical, off, got \"verbose\"");
