@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "connection/field_list.hpp"
 #include "plugin_host/header_list.hpp"
 
 namespace proxy::core {
@@ -26,16 +27,6 @@ bool is_framing_or_host(std::string_view name) {
          iequals(name, "host");
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // Calls fn(option) for each element of every Connection field.
 template <class Fn>
 void for_each_connection_option(const host::HeaderList& fields, Fn fn) {
@@ -43,15 +34,7 @@ void for_each_connection_option(const host::HeaderList& fields, Fn fn) {
     if (!iequals(name, "connection")) {
       continue;
     }
-    std::string_view list = value;
-    while (!list.empty()) {
-      const auto comma = list.find(',');
-      const std::string_view item = trim(list.substr(0, comma));
-      if (!item.empty()) {
-        fn(item);
-      }
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    }
+    for_each_list_item(value, fn);
   }
 }
 
@@ -62,7 +45,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 bool ends_with_chunked(std::string_view codings) {
   const auto comma = codings.rfind(',');
   const std::string_view last =
-      trim(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
+      trim_ows(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
   return iequals(last, "chunked");
 }
 
@@ -99,7 +82,7 @@ void append_body_framing(std::string& out, const ReceivedHead& received) {
 // Content-Length (and a HEAD response's Transfer-Encoding) describe what a GET would get.
 void append_descriptive_framing(std::string& out, const ReceivedHead& received, bool keep_codings) {
   if (received.content_length_field) {
-    append_field(out, "Content-Length", trim(*received.content_length_field));
+    append_field(out, "Content-Length", trim_ows(*received.content_length_field));
   }
   if (keep_codings && !received.codings.empty()) {
     append_field(out, "Transfer-Encoding", received.codings);
@@ -145,7 +128,7 @@ ReceivedHead received_head(const host::HeaderList& fields, proxy_body_kind body,
   ReceivedHead received{body, content_length, version, {}, {}, {}};
   for (const auto& [name, value] : fields.fields()) {
     if (iequals(name, "transfer-encoding")) {
-      received.codings.append(received.codings.empty() ? "" : ", ").append(trim(value));
+      received.codings.append(received.codings.empty() ? "" : ", ").append(trim_ows(value));
     } else if (iequals(name, "content-length") && !received.content_length_field) {
       received.content_length_field = value;
     }

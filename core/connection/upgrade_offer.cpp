@@ -2,31 +2,10 @@
 
 #include <algorithm>
 
+#include "connection/field_list.hpp"
+
 namespace proxy::core {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-// Calls fn(item) for each non-empty element of a comma-separated list.
-template <class Fn>
-void for_each_item(std::string_view list, Fn fn) {
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    const std::string_view item = trim(list.substr(0, comma));
-    if (!item.empty()) {
-      fn(item);
-    }
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-  }
-}
 
 bool valid_protocol_name(std::string_view name) {
   static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
@@ -61,7 +40,7 @@ std::string offered_upgrade(const host::HeaderList& fields, const ReceivedHead& 
     if (!host::header_name_equals(name, "upgrade")) {
       continue;
     }
-    for_each_item(value, [&](std::string_view protocol) {
+    for_each_list_item(value, [&](std::string_view protocol) {
       const bool listed = std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
         return host::header_name_equals(a, protocol_name(protocol));
       });
@@ -74,12 +53,12 @@ std::string offered_upgrade(const host::HeaderList& fields, const ReceivedHead& 
 }
 
 bool accepts_switch(std::string_view chosen, std::string_view offered) {
-  chosen = trim(chosen);
+  chosen = trim_ows(chosen);
   if (chosen.empty() || chosen.find(',') != std::string_view::npos || offered.empty()) {
     return false;
   }
   bool found = false;
-  for_each_item(offered, [&](std::string_view protocol) {
+  for_each_list_item(offered, [&](std::string_view protocol) {
     found = found || host::header_name_equals(protocol_name(protocol), protocol_name(chosen));
   });
   return found;
