@@ -18,6 +18,7 @@ struct CoreCounters {
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> tunnels_active{0};
+  std::atomic<std::uint64_t> proxy_protocol_refused{0};
 
   // Fills as much of `out` as its size covers.
   void fill(proxy_host_stats& out) const;

@@ -163,6 +163,9 @@ void CoreCounters::fill(proxy_host_stats& out) const {
   if (PROXY_ABI_HAS(&out, proxy_host_stats, tunnels_active)) {
     out.tunnels_active = tunnels_active.load(relaxed);
   }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, proxy_protocol_refused)) {
+    out.proxy_protocol_refused = proxy_protocol_refused.load(relaxed);
+  }
 }
 
 proxy_log_level current_log_level() {

@@ -15,7 +15,7 @@ import sdk_install
 from httpclient import ForwardProxyTestCase, is_sanitizer_build, request_bytes
 from proxytest import SOURCE_DIR, ProxyProcess, run_cli
 
-HOST_ABI = "1.2"  # PROXY_SDK_ABI_VERSION in sdk/include/proxy/sdk/abi.h
+HOST_ABI = "1.3"  # PROXY_SDK_ABI_VERSION in sdk/include/proxy/sdk/abi.h
 EXAMPLES = ("header_stamp", "slow_allowlist")
 BUNDLED = ("http_parser", "access_policy", "sni_policy", "rate_limiter", "metrics",
            "json_log")

@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define PROXY_SDK_ABI_VERSION_MAJOR 1
-#define PROXY_SDK_ABI_VERSION_MINOR 2
+#define PROXY_SDK_ABI_VERSION_MINOR 3
 /* Packed as (major << 16) | minor, the value proxy_plugin_abi_version() returns. */
 #define PROXY_SDK_ABI_VERSION \
   ((uint32_t)(((uint32_t)PROXY_SDK_ABI_VERSION_MAJOR << 16) | PROXY_SDK_ABI_VERSION_MINOR))
@@ -143,6 +143,11 @@ typedef struct proxy_conn_info {
    * server.ipv6_client_prefix bits in CIDR form ("2001:db8:1:2::/64"). Key per-client
    * state by this, so one subscriber cannot rotate through its IPv6 prefix. */
   proxy_str client_key;
+  /* since 1.3: with server.proxy_protocol.mode required, the address of the peer that
+   * sent the PROXY protocol header (the load balancer), while client_ip, client_port and
+   * client_key are the client it reported (or the peer itself for a LOCAL health check).
+   * Empty (len 0) when PROXY protocol is off: then the peer is the client. */
+  proxy_str peer_ip;
 } proxy_conn_info;
 
 /* Opaque handle to a header list the host owns; edited only via host callbacks. */
@@ -252,6 +257,9 @@ typedef struct proxy_host_stats {
   uint64_t connections_total;   /* admitted since start */
   uint64_t connections_refused; /* closed at once: server.max_connections(_per_ip) */
   uint64_t tunnels_active;      /* CONNECT tunnels established and not yet closed */
+  /* since 1.3: connections closed because server.proxy_protocol required a PROXY header:
+   * from a peer outside `trusted`, or whose header was malformed, cut short or late */
+  uint64_t proxy_protocol_refused;
 } proxy_host_stats;
 
 /* Callbacks the host gives a plugin at creation. `host` is the first argument of the

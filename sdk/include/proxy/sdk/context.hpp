@@ -50,6 +50,8 @@ struct HostStats {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t tunnels_active = 0;
+  // Closed because server.proxy_protocol required a header (ABI 1.3; 0 on older hosts).
+  std::uint64_t proxy_protocol_refused = 0;
 };
 
 struct AdminRequest {
@@ -143,6 +145,7 @@ class PluginContext {
     stats.connections_total = raw.connections_total;
     stats.connections_refused = raw.connections_refused;
     stats.tunnels_active = raw.tunnels_active;
+    stats.proxy_protocol_refused = raw.proxy_protocol_refused;
     return stats;
   }
 
