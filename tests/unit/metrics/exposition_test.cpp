@@ -81,6 +81,7 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_tunnel_duration_seconds", "histogram"},
       {"proxy_build_info", "gauge"},
       {"proxy_auth_failures_total", "counter"},
+      {"proxy_proxy_protocol_refused_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -98,12 +99,14 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   host.connections_total = 17;
   host.connections_refused = 2;
   host.tunnels_active = 1;
+  host.proxy_protocol_refused = 5;
   const std::string page = render_exposition(snapshot_with(1, 1), HistogramBounds({1}),
                                              HistogramBounds({1}), host, "1.2.3");
   EXPECT_NE(page.find("\nproxy_connections_active 3\n"), std::string::npos) << page;
   EXPECT_NE(page.find("\nproxy_connections_total 17\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_connections_refused_total 2\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_tunnels_active 1\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_proxy_protocol_refused_total 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
 }
 
