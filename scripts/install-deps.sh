@@ -13,6 +13,7 @@ packages=(
   python3 openssl libssl-dev curl procps iproute2
   libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
+  haproxy  # PROXY protocol tests: a real balancer sending v1 and v2 headers (run by the tests)
 )
 
 sudo_cmd=()
