@@ -7,12 +7,15 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libc-ares-dev  # upstream name resolution (core/dns)
   libgtest-dev googletest
   clang-format clang-tidy
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, and llvm-symbolizer for its stacks
   python3 openssl libssl-dev curl procps iproute2
   libcrypt-dev  # proxy_auth: crypt_r verifies the users file's hashes
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
+  libhiredis-dev  # rate_limiter: the Redis client of backend: redis
+  redis-server  # rate_limiter tests: a real Redis each test starts on a port of its own
   haproxy  # PROXY protocol tests: a real balancer sending v1 and v2 headers (run by the tests)
 )
 
@@ -32,7 +35,26 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # redis-server's postinst would start a system Redis on port 6379: the tests start
+  # their own, so service starts are refused for the install (unless a policy-rc.d is
+  # already in place), and a Redis service started anyway is stopped again.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod 755 "$policy"
+    made_policy=1
+  fi
+  install_status=0
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+    install_status=$?
+  if [ "$made_policy" = 1 ]; then
+    "${sudo_cmd[@]}" rm -f "$policy"
+  fi
+  [ "$install_status" = 0 ] || exit "$install_status"
+  if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" systemctl disable --now redis-server >/dev/null 2>&1 || true
+  fi
 fi
 
 # promtool checks the metrics plugin's output in the integration tests. Installing the

@@ -20,6 +20,7 @@
 #include "connection/proxy_context.hpp"
 #include "connection/session.hpp"
 #include "connection/session_tracker.hpp"
+#include "dns/resolver_service.hpp"
 #include "plugin_host/hook_call.hpp"
 #include "plugin_host/hook_watchdog.hpp"
 #include "plugin_host/plugin_discovery.hpp"
@@ -98,6 +99,10 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   std::vector<core::SessionTracker> trackers;
   IoPool pool(config.server.workers);
   trackers.resize(pool.size());
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    core::dns::install_resolver(pool.context(i), config.upstream.dns, proxy.dns_cache,
+                                registry.counters());
+  }
   asio::io_context main_context(1);
 
   // Before anything announces readiness: a signal from then on must mean a clean stop.
@@ -144,6 +149,9 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   pool.join();
   for (auto& tracker : trackers) {
     tracker.release_timer();  // its io_context is about to go
+  }
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    core::dns::remove_resolver(pool.context(i));  // c-ares sockets and timers, likewise
   }
   // No io thread runs now, but the contexts still exist: before they go, nothing a plugin
   // does later (a timer, its own thread completing a deferral) may reach them.

@@ -92,6 +92,25 @@ inline const char* local_destinations_name(LocalDestinations value) {
   return "loopback_clients";
 }
 
+// One name server of upstream.dns.servers: an address literal and its port.
+struct DnsServer {
+  std::string address;  // canonical text of the literal ("127.0.0.1", "::1")
+  std::uint16_t port = 53;
+
+  bool operator==(const DnsServer&) const = default;
+};
+
+// How upstream host names are resolved (core/dns).
+struct DnsConfig {
+  std::vector<DnsServer> servers;           // empty: the name servers of /etc/resolv.conf
+  std::chrono::milliseconds timeout{5000};  // per lookup; beyond it 504
+  std::size_t cache_entries = 10000;        // positive answers kept; 0 = no cache
+  std::chrono::seconds min_ttl{5};          // answers are kept for their TTL clamped
+  std::chrono::seconds max_ttl{300};        // to min_ttl..max_ttl
+
+  bool operator==(const DnsConfig&) const = default;
+};
+
 struct UpstreamConfig {
   // Checked on every resolved address before connecting (cloud metadata, SSRF).
   std::vector<Network> deny_networks{*parse_network("0.0.0.0/8"), *parse_network("169.254.0.0/16"),
@@ -99,6 +118,13 @@ struct UpstreamConfig {
                                      *parse_network("fe80::/10"),
                                      *parse_network("fd00:ec2::254/128")};
   LocalDestinations local_destinations = LocalDestinations::loopback_clients;
+  DnsConfig dns;
+  // RFC 8305: the next resolved address is dialled this long after the previous one
+  // (or at once when it fails), the earlier attempts left running.
+  std::chrono::milliseconds happy_eyeballs_delay{250};
+  // Protocols a plain-HTTP request may switch to (Upgrade: websocket); lowercase. The
+  // others are stripped from Upgrade, which is hop-by-hop.
+  std::vector<std::string> upgrade_allowed{"websocket"};
 
   bool operator==(const UpstreamConfig&) const = default;
 };

@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 
+#include "config/dns_server.hpp"
 #include "config/yaml_json.hpp"
 #include "plugin_host/plugin_search.hpp"
 
@@ -166,6 +167,32 @@ std::vector<Network> read_networks(const YamlNode& node, const std::string& path
   return networks;
 }
 
+// Protocol names for upstream.upgrade_allowed: HTTP tokens (RFC 9110 §7.8), kept lowercase
+// since they compare case-insensitively.
+std::vector<std::string> read_protocols(const YamlNode& node, const std::string& path) {
+  static constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+  std::vector<std::string> protocols;
+  const std::string expected = "a protocol name (an HTTP token, such as websocket)";
+  const auto& items = read_list(node, path, "a list of protocol names");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string item_path = index_path(path, i);
+    std::string name = read_string(items[i], item_path, expected);
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+             specials.find(c) != std::string_view::npos;
+    });
+    if (!token) {
+      fail(items[i], item_path, expected);
+    }
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (std::find(protocols.begin(), protocols.end(), name) == protocols.end()) {
+      protocols.push_back(std::move(name));
+    }
+  }
+  return protocols;
+}
+
 void parse_proxy_protocol(const YamlNode* map, const std::string& path,
                           ProxyProtocolConfig& proxy_protocol) {
   if (map == nullptr) {
@@ -241,11 +268,68 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
                        server.proxy_protocol);
 }
 
+void parse_dns(const YamlNode* map, const std::string& path, DnsConfig& dns) {
+  if (map == nullptr) {
+    return;
+  }
+  check_keys(*map, path, {"servers", "timeout", "cache_entries", "min_ttl", "max_ttl"});
+  if (const YamlNode* node = value_of(map, "servers")) {
+    const std::string where = child(path, "servers");
+    const std::string expected =
+        "a name server address with an optional port (192.0.2.1, 192.0.2.1:5353, 2001:db8::1 "
+        "or [2001:db8::1]:5353)";
+    const auto& items = read_list(*node, where, "a list of name server addresses");
+    dns.servers.clear();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string item_path = index_path(where, i);
+      auto server = parse_dns_server(read_string(items[i], item_path, expected));
+      if (!server) {
+        fail(items[i], item_path, expected);
+      }
+      dns.servers.push_back(std::move(*server));
+    }
+  }
+  if (const YamlNode* node = value_of(map, "timeout")) {
+    dns.timeout = read_seconds(*node, child(path, "timeout"), false, 300);
+  }
+  if (const YamlNode* node = value_of(map, "cache_entries")) {
+    dns.cache_entries = read_integer(*node, child(path, "cache_entries"), 0, 10000000);
+  }
+  // DNS TTLs are whole seconds; a week is longer than any resolver keeps an answer.
+  constexpr std::uint64_t kMaxTtl = 604800;
+  if (const YamlNode* node = value_of(map, "min_ttl")) {
+    dns.min_ttl = std::chrono::seconds(read_integer(*node, child(path, "min_ttl"), 0, kMaxTtl));
+  }
+  if (const YamlNode* node = value_of(map, "max_ttl")) {
+    dns.max_ttl = std::chrono::seconds(read_integer(*node, child(path, "max_ttl"), 0, kMaxTtl));
+  }
+  if (dns.min_ttl > dns.max_ttl) {
+    const YamlEntry* entry = find_entry(*map, "min_ttl");
+    if (entry == nullptr) {
+      entry = find_entry(*map, "max_ttl");
+    }
+    throw ConfigError(entry->value.file, child(path, entry->key), entry->value.line,
+                      "expected min_ttl (" + std::to_string(dns.min_ttl.count()) +
+                          ") to be at most max_ttl (" + std::to_string(dns.max_ttl.count()) + ")");
+  }
+}
+
 void parse_upstream(const YamlNode* map, const std::string& path, UpstreamConfig& upstream) {
   if (map == nullptr) {
     return;
   }
-  check_keys(*map, path, {"deny_networks", "local_destinations"});
+  check_keys(
+      *map, path,
+      {"deny_networks", "local_destinations", "dns", "happy_eyeballs_delay_ms", "upgrade_allowed"});
+  if (const YamlNode* node = value_of(map, "upgrade_allowed")) {
+    upstream.upgrade_allowed = read_protocols(*node, child(path, "upgrade_allowed"));
+  }
+  parse_dns(section(*map, path, "dns"), child(path, "dns"), upstream.dns);
+  // RFC 8305 recommends 250 ms and at least 100; 0 dials every address at once.
+  if (const YamlNode* node = value_of(map, "happy_eyeballs_delay_ms")) {
+    upstream.happy_eyeballs_delay = std::chrono::milliseconds(
+        read_integer(*node, child(path, "happy_eyeballs_delay_ms"), 0, 60000));
+  }
   if (const YamlNode* node = value_of(map, "deny_networks")) {
     upstream.deny_networks = read_networks(*node, child(path, "deny_networks"));
   }

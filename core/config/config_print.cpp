@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "config/dns_server.hpp"
 #include "config/yaml_json.hpp"
 
 namespace proxy::config {
@@ -194,6 +195,24 @@ std::string print_config(const Config& config) {
   emit_networks(out, "deny_networks", config.upstream.deny_networks);
   out << YAML::Key << "local_destinations" << YAML::Value;
   emit_string(out, local_destinations_name(config.upstream.local_destinations));
+  const DnsConfig& dns = config.upstream.dns;
+  out << YAML::Key << "dns" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "servers" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const DnsServer& server : dns.servers) {
+    emit_string(out, dns_server_text(server));
+  }
+  out << YAML::EndSeq;
+  emit_seconds(out, "timeout", dns.timeout);
+  emit_number(out, "cache_entries", dns.cache_entries);
+  emit_number(out, "min_ttl", dns.min_ttl.count());
+  emit_number(out, "max_ttl", dns.max_ttl.count());
+  out << YAML::EndMap;
+  emit_number(out, "happy_eyeballs_delay_ms", config.upstream.happy_eyeballs_delay.count());
+  out << YAML::Key << "upgrade_allowed" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const std::string& protocol : config.upstream.upgrade_allowed) {
+    emit_string(out, protocol);
+  }
+  out << YAML::EndSeq;
   out << YAML::EndMap;
 
   out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;

@@ -125,6 +125,15 @@ void append_forwarded(std::string& out, const host::HeaderList& fields, const Ho
   append_field(out, "Via", via);
 }
 
+// Upgrade is hop-by-hop: it crosses only as the proxy writes it again, with the
+// Connection option that makes it one.
+void append_upgrade(std::string& out, std::string_view upgrade) {
+  if (!upgrade.empty()) {
+    append_field(out, "Connection", "upgrade");
+    append_field(out, "Upgrade", upgrade);
+  }
+}
+
 std::string_view version_text(int version) {
   return version == 10 ? "HTTP/1.0" : "HTTP/1.1";
 }
@@ -168,7 +177,7 @@ bool HopByHop::contains(std::string_view name) const {
 
 std::string upstream_request_head(std::string_view method, std::string_view path,
                                   const host::HeaderList& fields, const ReceivedHead& received,
-                                  std::string_view host_header) {
+                                  std::string_view host_header, std::string_view upgrade) {
   std::string out;
   out.reserve(256 + fields.size() * 48);
   const int version = std::min(received.version, 11);
@@ -177,6 +186,7 @@ std::string upstream_request_head(std::string_view method, std::string_view path
   append_field(out, "Host", host_header);
   append_forwarded(out, fields, HopByHop(received), version);
   append_body_framing(out, received);
+  append_upgrade(out, upgrade);
   out.append("\r\n");
   return out;
 }
@@ -201,6 +211,7 @@ std::string client_response_head(int status, std::string_view reason,
   if (options.close) {
     append_field(out, "Connection", "close");
   }
+  append_upgrade(out, options.upgrade);
   out.append("\r\n");
   return out;
 }

@@ -47,14 +47,16 @@ class HopByHop {
 };
 
 // The request head sent upstream: origin-form target, Host from the absolute URI,
-// hop-by-hop fields removed, the received framing, Via appended.
+// hop-by-hop fields removed, the received framing, Via appended; with `upgrade` (the
+// protocols offered_upgrade let through), Upgrade and Connection: upgrade too.
 std::string upstream_request_head(std::string_view method, std::string_view path,
                                   const host::HeaderList& fields, const ReceivedHead& received,
-                                  std::string_view host_header);
+                                  std::string_view host_header, std::string_view upgrade = {});
 
 struct ResponseHeadOptions {
   bool response_to_head = false;  // the request was HEAD: framing fields describe a GET
   bool close = false;             // the proxy closes the client connection after it
+  std::string_view upgrade;       // a 101's protocol: Upgrade and Connection: upgrade
 };
 
 // The response head sent to the client: hop-by-hop fields removed, the received framing

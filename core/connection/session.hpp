@@ -128,18 +128,40 @@ class Session : public std::enable_shared_from_this<Session> {
     bool answered = false;           // a final response (or an error) reached the client
     bool client_keep_alive = false;  // the client connection may carry another request
     bool upstream_reusable = false;  // the origin's connection may carry another one
+    bool stale_upstream = false;     // closed with not a byte of answer; nothing was sent
+    bool switched = false;           // a 101 went to the client: the bytes are a tunnel now
+  };
+  // What the request leaves the answer free to do.
+  struct ResponseTerms {
+    bool may_retry = false;            // a close before any byte is stale_upstream, not a 502
+    std::string_view offered_upgrade;  // the protocols a 101 may switch to; empty: none
   };
   // Reads the origin's answer (interim 1xx heads passed on until the final one), runs
   // on_response, and relays it to the client.
   asio::awaitable<ResponseOutcome> relay_response(HttpMessageParser& request_parser,
                                                   const ParsedHead& head,
                                                   host::RequestData& request, Deadline& exchange,
-                                                  const Upload& upload);
+                                                  const Upload& upload, ResponseTerms terms);
+  // One try of forward(): the head up, the body beside, the answer back. nullopt: the
+  // reused upstream turned out closed and, as `may_retry` allowed, nothing was answered.
+  asio::awaitable<std::optional<bool>> send_and_relay(HttpMessageParser& request_parser,
+                                                      const ParsedHead& head,
+                                                      host::RequestData& request,
+                                                      const std::string& upstream_head,
+                                                      bool expects_continue, ResponseTerms terms);
+  // After a 101: both directions relayed as in a CONNECT tunnel, starting with what each
+  // side sent behind its head.
+  asio::awaitable<void> relay_switched();
+  // The two-way relay of a tunnel, after `to_upstream` went up.
+  asio::awaitable<void> relay_both_ways(std::string to_upstream);
   // Reads and drops what the client still sends, for at most `limit`, after shutting
   // down the sending side: then closing does not reset an answer the client has not read.
   asio::awaitable<void> drain_client(std::chrono::milliseconds limit);
 
-  asio::awaitable<bool> ensure_upstream(const std::string& host, std::uint16_t port);
+  enum class UpstreamReady { failed, reused, fresh };
+  // The upstream connection for host:port: the kept-alive one when it is still quiet,
+  // else a new one. `failed`: the client was answered.
+  asio::awaitable<UpstreamReady> ensure_upstream(const std::string& host, std::uint16_t port);
   // What a body's framing lets the relay do without the parser: the rest of a
   // Content-Length body, or a close-delimited one, is spliced when no on_bytes plugin
   // watches; chunked bodies always go through the parser.

@@ -1,9 +1,12 @@
 // The session's plain-HTTP half: the upstream connection, the request head, and the
 // request body going up beside the wait for the answer (full duplex).
+#include <spdlog/spdlog.h>
+
 #include "connection/head_writer.hpp"
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
 #include "connection/side_task.hpp"
+#include "connection/upgrade_offer.hpp"
 #include "connection/upstream_connector.hpp"
 
 namespace proxy::core {
@@ -38,16 +41,29 @@ bool idle_and_open(tcp::socket& socket) {
 // reset the connection, and the reset can destroy the answer before the client read it.
 constexpr std::chrono::milliseconds linger_time{1000};
 
+// RFC 9110 9.2.2: a request whose repetition has the same effect as one.
+bool idempotent(std::string_view method) {
+  for (const std::string_view known : {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}) {
+    if (method == known) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uint16_t port) {
+asio::awaitable<Session::UpstreamReady> Session::ensure_upstream(const std::string& host,
+                                                                 std::uint16_t port) {
   const std::string key = authority(host, port, 0);
   if (upstream_ && upstream_key_ == key && idle_and_open(upstream_->socket())) {
-    co_return true;
+    co_return UpstreamReady::reused;
   }
   close_upstream();
-  auto connection = co_await connect_upstream(host, port, context_.config.timeouts.connect,
-                                              context_.destinations, client_address_);
+  const ConnectOptions options{context_.config.timeouts.connect,
+                               context_.config.upstream.happy_eyeballs_delay};
+  auto connection =
+      co_await connect_upstream(host, port, options, context_.destinations, client_address_);
   if (!connection.socket) {
     transaction_->decided_by = "core";
     // A denied address (403) or a loop (508) is the core's own policy refusal; an
@@ -56,30 +72,63 @@ asio::awaitable<bool> Session::ensure_upstream(const std::string& host, std::uin
       transaction_->verdict = PROXY_VERDICT_REJECT;
     }
     co_await reply_error(connection.status, connection.reason, true);
-    co_return false;
+    co_return UpstreamReady::failed;
   }
   upstream_ = std::make_unique<TimedSocket>(std::move(*connection.socket));
   upstream_key_ = key;
-  co_return true;
+  co_return UpstreamReady::fresh;
 }
 
 asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const ParsedHead& head,
                                        const ReceivedHead& received, host::RequestData& request) {
-  if (!co_await ensure_upstream(request.host, request.port)) {
-    co_return false;
-  }
   const bool expects_continue = has_token(request.headers, "expect", "100-continue");
   if (expects_continue) {
     request.headers.remove("Expect");  // answered here: the client need not wait for the origin
   }
+  // An offer to switch protocols passes on for those upstream.upgrade_allowed lists, on a
+  // request without a body (the switch comes after the request).
+  const std::string upgrade =
+      head.body == PROXY_BODY_NONE
+          ? offered_upgrade(request.headers, received, context_.config.upstream.upgrade_allowed)
+          : std::string();
   const std::string upstream_head =
       upstream_request_head(request.method, request.path, request.headers, received,
-                            authority(request.host, request.port, 80));
+                            authority(request.host, request.port, 80), upgrade);
+  // A reused connection the origin closed just as the request went out (its idle timeout
+  // met ours) loses the request through no fault of the client's: it is sent once more,
+  // on a new connection, when it can be (idempotent, and no body: what was streamed up
+  // is gone) and the origin sent nothing back.
+  const bool replayable =
+      head.body == PROXY_BODY_NONE && !expects_continue && idempotent(request.method);
+  for (bool retried = false;; retried = true) {
+    const UpstreamReady ready = co_await ensure_upstream(request.host, request.port);
+    if (ready == UpstreamReady::failed) {
+      co_return false;
+    }
+    const ResponseTerms terms{replayable && !retried && ready == UpstreamReady::reused, upgrade};
+    const auto outcome = co_await send_and_relay(request_parser, head, request, upstream_head,
+                                                 expects_continue, terms);
+    if (!outcome) {
+      close_upstream();
+      spdlog::debug("#{} {} {}: the reused upstream connection was closed; trying a new one",
+                    conn_info_.id, request.method, request.target);
+      continue;
+    }
+    co_return *outcome;
+  }
+}
+
+asio::awaitable<std::optional<bool>> Session::send_and_relay(
+    HttpMessageParser& request_parser, const ParsedHead& head, host::RequestData& request,
+    const std::string& upstream_head, bool expects_continue, ResponseTerms terms) {
   count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, upstream_head);
   // The whole exchange: bytes moving either way keep it alive for the idle time.
   Deadline exchange = Deadline::after(context_.config.timeouts.idle);
   if (co_await upstream_->write(upstream_head, exchange) != IoStatus::ok) {
     // A reused upstream connection may have been closed by the origin meanwhile.
+    if (terms.may_retry) {
+      co_return std::nullopt;
+    }
     close_upstream();
     co_await reply_error(502, "upstream closed the connection", true);
     co_return false;
@@ -108,7 +157,14 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
     state.task = &*upload;
   }
   const ResponseOutcome outcome =
-      co_await relay_response(request_parser, head, request, exchange, state);
+      co_await relay_response(request_parser, head, request, exchange, state, terms);
+  if (outcome.stale_upstream) {
+    co_return std::nullopt;  // no body went up (may_retry), nothing reached the client
+  }
+  if (outcome.switched) {
+    co_await relay_switched();  // no body went up either: the bytes are the new protocol's
+    co_return false;
+  }
   const bool stopped_early = state.running();
   if (upload) {
     if (stopped_early) {

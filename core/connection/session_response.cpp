@@ -2,20 +2,19 @@
 #include "connection/head_writer.hpp"
 #include "connection/session.hpp"
 #include "connection/session_support.hpp"
+#include "connection/upgrade_offer.hpp"
 
 namespace proxy::core {
 
 using session_support::parse_options;
 
-asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessageParser& request_parser,
-                                                                  const ParsedHead& head,
-                                                                  host::RequestData& request,
-                                                                  Deadline& exchange,
-                                                                  const Upload& upload) {
+asio::awaitable<Session::ResponseOutcome> Session::relay_response(
+    HttpMessageParser& request_parser, const ParsedHead& head, host::RequestData& request,
+    Deadline& exchange, const Upload& upload, ResponseTerms terms) {
   ResponseOutcome outcome;
   proxy_parse_options options = parse_options(context_.config);
   options.response_to_head = head.method == "HEAD" ? 1 : 0;
-  for (;;) {
+  for (bool first_head = true;; first_head = false) {
     HttpMessageParser response_parser(context_.parser, PROXY_HTTP_RESPONSE, options);
     ParsedHead response;
     HeadResult result = HeadResult::failed;
@@ -41,6 +40,10 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
       }
       co_return outcome;
     }
+    if (result == HeadResult::closed && terms.may_retry && first_head && upstream_buffer_.empty()) {
+      outcome.stale_upstream = true;  // not a byte came: the request may go again
+      co_return outcome;
+    }
     if (result != HeadResult::ok) {
       if (result == HeadResult::timed_out) {
         co_await reply_error(504, "upstream did not answer in time", true);
@@ -52,11 +55,19 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
       outcome.answered = true;
       co_return outcome;
     }
-    if (response.status == 101) {
-      co_await reply_error(502, "protocol upgrades are not supported", true);
+    // A switch only to a protocol the request offered, as the origin names it.
+    const bool switching = response.status == 101;
+    const std::optional<std::string_view> chosen = response.headers.get("upgrade");
+    if (switching && !accepts_switch(chosen.value_or(""), terms.offered_upgrade)) {
+      co_await reply_error(502,
+                           terms.offered_upgrade.empty()
+                               ? "protocol switch the request did not ask for"
+                               : "protocol switch to a protocol the request did not offer",
+                           true);
       outcome.answered = true;
       co_return outcome;
     }
+    const std::string switched_to(switching ? *chosen : std::string_view());
     host::ResponseData response_data;
     response_data.status = response.status;
     response_data.reason = response.reason;
@@ -64,7 +75,7 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
     const ReceivedHead received =
         received_head(response.headers, response.body, response.content_length, response.version);
     response_data.headers = std::move(response.headers);
-    const bool interim = response.status >= 100 && response.status < 200;
+    const bool interim = !switching && response.status >= 100 && response.status < 200;
     if (!interim && !context_.registry.with_hook(host::HookPoint::response).empty()) {
       host::RequestView request_view(request, false, &transaction_->attributes);
       host::ResponseView response_view(response_data, true);
@@ -78,13 +89,14 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
                                    !context_.stopping.load(std::memory_order_relaxed);
     const std::string client_head = client_response_head(
         response.status, response.reason, response_data.headers, received,
-        ResponseHeadOptions{head.method == "HEAD", !interim && !client_keep_alive});
+        ResponseHeadOptions{head.method == "HEAD", !interim && !switching && !client_keep_alive,
+                            switched_to});
     // Body bytes that came with the head are checked before the head goes out, so a
     // response whose framing breaks at once is a 502, not a 200 with a torn body; then
     // head and those bytes leave in one write.
     std::size_t first_body = 0;
     ParseResult first = ParseResult::need_more;
-    if (!interim && !upstream_buffer_.empty()) {
+    if (!interim && !switching && !upstream_buffer_.empty()) {
       first = response_parser.parse_body(upstream_buffer_, first_body);
       if (first == ParseResult::error) {
         co_await reply_error(502, response_parser.failure().reason, true);
@@ -107,6 +119,10 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(HttpMessagePar
     }
     outcome.answered = true;
     transaction_->status = response.status;
+    if (switching) {
+      outcome.switched = true;  // what came behind the 101 is the new protocol's
+      co_return outcome;
+    }
     if (first != ParseResult::done) {
       Deadline activity = Deadline::after(context_.config.timeouts.idle);
       if (co_await relay_body(*upstream_, upstream_buffer_, client_, response_parser,

@@ -1,4 +1,6 @@
 // The session's CONNECT half: ClientHello peek, on_sni, and the two-way splice.
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -12,6 +14,20 @@ namespace {
 // The largest ClientHello the tunnel peeks at (several TLS records; post-quantum key
 // shares make them larger than one 16 KiB record).
 constexpr std::size_t max_client_hello_bytes = std::size_t{64} * 1024;
+
+// Counts a tunnel in tunnels_active while it lives, whichever way it ends.
+class ActiveTunnel {
+ public:
+  explicit ActiveTunnel(std::atomic<std::uint64_t>& count) : count_(count) {
+    count_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~ActiveTunnel() { count_.fetch_sub(1, std::memory_order_relaxed); }
+  ActiveTunnel(const ActiveTunnel&) = delete;
+  ActiveTunnel& operator=(const ActiveTunnel&) = delete;
+
+ private:
+  std::atomic<std::uint64_t>& count_;
+};
 
 }  // namespace
 
@@ -90,20 +106,11 @@ asio::awaitable<bool> Session::relay_stream(TimedSocket& from, TimedSocket& to,
 }
 
 asio::awaitable<void> Session::tunnel(host::RequestData& request) {
-  if (!co_await ensure_upstream(request.host, request.port)) {
+  if (co_await ensure_upstream(request.host, request.port) == UpstreamReady::failed) {
     co_return;
   }
   transaction_->status = 200;
-  // Counted from the 200 until the tunnel ends, whichever way it ends.
-  struct ActiveTunnel {
-    std::atomic<std::uint64_t>& count;
-    explicit ActiveTunnel(std::atomic<std::uint64_t>& c) : count(c) {
-      count.fetch_add(1, std::memory_order_relaxed);
-    }
-    ~ActiveTunnel() { count.fetch_sub(1, std::memory_order_relaxed); }
-    ActiveTunnel(const ActiveTunnel&) = delete;
-    ActiveTunnel& operator=(const ActiveTunnel&) = delete;
-  } active_tunnel(context_.registry.counters().tunnels_active);
+  const ActiveTunnel active_tunnel(context_.registry.counters().tunnels_active);  // from the 200
   if (!co_await write_client("HTTP/1.1 200 Connection Established\r\n\r\n")) {
     co_return;
   }
@@ -137,14 +144,33 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     peeked.append(client_buffer_);
     client_buffer_.clear();
   }
-  // Both directions share one idle deadline: bytes moving either way keep the tunnel.
-  Deadline activity = Deadline::after(context_.config.timeouts.idle);
-  if (!peeked.empty()) {
-    count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, peeked);
-    if (co_await upstream_->write(peeked, activity) != IoStatus::ok) {
+  co_await relay_both_ways(std::move(peeked));
+}
+
+asio::awaitable<void> Session::relay_switched() {
+  const ActiveTunnel active_tunnel(context_.registry.counters().tunnels_active);
+  // The new protocol's first bytes may have come with the 101.
+  if (!upstream_buffer_.empty()) {
+    count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, upstream_buffer_);
+    if (!co_await write_client(upstream_buffer_)) {
       co_return;
     }
-    std::string().swap(peeked);
+    std::string().swap(upstream_buffer_);
+  }
+  std::string to_upstream = std::move(client_buffer_);
+  client_buffer_.clear();
+  co_await relay_both_ways(std::move(to_upstream));
+}
+
+asio::awaitable<void> Session::relay_both_ways(std::string to_upstream) {
+  // Both directions share one idle deadline: bytes moving either way keep the tunnel.
+  Deadline activity = Deadline::after(context_.config.timeouts.idle);
+  if (!to_upstream.empty()) {
+    count_bytes(PROXY_DIRECTION_CLIENT_TO_UPSTREAM, to_upstream);
+    if (co_await upstream_->write(to_upstream, activity) != IoStatus::ok) {
+      co_return;
+    }
+    std::string().swap(to_upstream);
     activity.extend(context_.config.timeouts.idle);
   }
   // One direction beside this one; whichever ends first half-closes its receiver and

@@ -1,102 +1,89 @@
 #include "connection/upstream_connector.hpp"
 
-#include <memory>
 #include <vector>
+
+#include "connection/address_race.hpp"
+#include "dns/ip_literal.hpp"
+#include "dns/resolver_service.hpp"
 
 namespace proxy::core {
 namespace {
 
-// Shared with the timeout handler, which may run after the coroutine has returned.
-struct Attempt {
-  explicit Attempt(const asio::any_io_executor& executor)
-      : resolver(executor), socket(executor), timer(executor) {}
-
-  tcp::resolver resolver;
-  tcp::socket socket;
-  asio::steady_timer timer;
-  bool expired = false;
+// The addresses `host` names, in the order to try them: an address literal as it is,
+// a name through the worker's resolver (IPv6 and IPv4 interleaved).
+struct Resolved {
+  std::vector<asio::ip::address> addresses;
+  int status = 0;  // else the status to answer: 502 or 504
+  std::string reason;
 };
+
+asio::awaitable<Resolved> resolve(const std::string& host,
+                                  std::chrono::steady_clock::time_point deadline) {
+  if (const auto literal = dns::parse_ip_literal(host)) {
+    co_return Resolved{{*literal}, 0, {}};
+  }
+  dns::Resolver* resolver = dns::find_resolver(co_await asio::this_coro::executor);
+  if (resolver == nullptr) {
+    co_return Resolved{{}, 502, "cannot resolve " + host + ": no resolver on this thread"};
+  }
+  const dns::DnsAnswer answer = co_await resolver->resolve(host, deadline);
+  if (answer.status == dns::LookupStatus::timed_out) {
+    co_return Resolved{{}, 504, "name resolution timed out"};
+  }
+  if (answer.status != dns::LookupStatus::ok) {
+    co_return Resolved{{}, 502, "cannot resolve " + host + ": " + answer.error};
+  }
+  co_return Resolved{*answer.addresses, 0, {}};
+}
 
 }  // namespace
 
 asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
-                                                     std::chrono::milliseconds timeout,
+                                                     const ConnectOptions& options,
                                                      const DestinationPolicy& policy,
                                                      const asio::ip::address& client) {
-  auto attempt = std::make_shared<Attempt>(co_await asio::this_coro::executor);
-  attempt->timer.expires_after(timeout);
-  attempt->timer.async_wait([attempt](const boost::system::error_code& ec) {
-    if (!ec) {
-      attempt->expired = true;
-      attempt->resolver.cancel();
-      boost::system::error_code ignored;
-      attempt->socket.close(ignored);
-    }
-  });
-  struct CancelTimer {
-    Attempt& attempt;
-    ~CancelTimer() {
-      try {
-        attempt.timer.cancel();
-      } catch (...) {
-        // Nothing to undo: the timer's handler only ever closes this attempt's socket.
-      }
-    }
-  } cancel_timer{*attempt};
-
-  UpstreamConnection result;
-  boost::system::error_code ec;
-  std::vector<tcp::endpoint> endpoints;
-  // An address literal needs no resolver: Asio's runs getaddrinfo on a thread of its own,
-  // a thread hop per connection for nothing.
-  const asio::ip::address literal = asio::ip::make_address(host, ec);
-  if (!ec) {
-    endpoints.emplace_back(literal, port);
-  } else {
-    ec.clear();
-    const auto resolved = co_await attempt->resolver.async_resolve(
-        host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
-    if (attempt->expired) {
-      co_return UpstreamConnection{std::nullopt, 504, "upstream name resolution timed out"};
-    }
-    if (ec) {
-      co_return UpstreamConnection{std::nullopt, 502,
-                                   "cannot resolve " + host + ": " + ec.message()};
-    }
-    for (const auto& entry : resolved) {
-      endpoints.push_back(entry.endpoint());
-    }
+  // One deadline for the lookup and the whole race: timeouts.connect bounds both.
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  const Resolved resolved = co_await resolve(host, deadline);
+  if (resolved.status != 0) {
+    co_return UpstreamConnection{std::nullopt, resolved.status, resolved.reason};
   }
-  bool any_allowed = false;
+  // Every address is judged before any is dialled.
+  std::vector<tcp::endpoint> candidates;
   bool any_local = false;
-  for (const tcp::endpoint& endpoint : endpoints) {
-    const DestinationVerdict verdict = policy.check(client, endpoint);
-    if (verdict == DestinationVerdict::self) {
-      co_return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
-    }
-    if (verdict != DestinationVerdict::allowed) {
-      any_local = any_local || verdict == DestinationVerdict::local;
-      continue;
-    }
-    any_allowed = true;
-    attempt->socket.close(ec);
-    co_await attempt->socket.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
-    if (attempt->expired) {
-      co_return UpstreamConnection{std::nullopt, 504, "upstream connect timed out"};
-    }
-    if (!ec) {
-      attempt->socket.set_option(tcp::no_delay(true), ec);
-      attempt->socket.non_blocking(true, ec);  // as the client socket: see Session
-      result.socket.emplace(std::move(attempt->socket));
-      co_return result;
+  for (const asio::ip::address& address : resolved.addresses) {
+    const tcp::endpoint endpoint(address, port);
+    switch (policy.check(client, endpoint)) {
+      case DestinationVerdict::self:
+        co_return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
+      case DestinationVerdict::local:
+        any_local = true;
+        break;
+      case DestinationVerdict::denied:
+        break;
+      case DestinationVerdict::allowed:
+        candidates.push_back(endpoint);
+        break;
     }
   }
-  if (!any_allowed) {
+  if (candidates.empty()) {
     co_return UpstreamConnection{std::nullopt, 403,
                                  any_local ? "destination is this host, not open to this client"
                                            : "destination address is denied"};
   }
-  co_return UpstreamConnection{std::nullopt, 502, "cannot connect upstream: " + ec.message()};
+  RaceOutcome race =
+      co_await race_connect(std::move(candidates), options.happy_eyeballs_delay, deadline);
+  if (race.timed_out) {
+    co_return UpstreamConnection{std::nullopt, 504, "upstream connect timed out"};
+  }
+  if (!race.socket) {
+    co_return UpstreamConnection{std::nullopt, 502,
+                                 "cannot connect upstream: " + race.error.message()};
+  }
+  boost::system::error_code ec;
+  race.socket->set_option(tcp::no_delay(true), ec);
+  race.socket->non_blocking(true, ec);  // as the client socket: see Session
+  co_return UpstreamConnection{std::move(race.socket), 0, {}};
 }
 
 }  // namespace proxy::core

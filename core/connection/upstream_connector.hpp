@@ -16,12 +16,18 @@ struct UpstreamConnection {
   std::string reason;
 };
 
-// Resolves `host` (asynchronously: Asio's resolver never blocks an io thread), judges
-// every address with `policy` for `client` (a loop is refused with 508, a denied or
-// local address is skipped: 403 when none is left), and connects to the remaining
-// addresses in order, all within `timeout`.
+struct ConnectOptions {
+  std::chrono::milliseconds timeout{10000};  // timeouts.connect: lookup and race together
+  std::chrono::milliseconds happy_eyeballs_delay{250};  // upstream.happy_eyeballs_delay_ms
+};
+
+// Resolves `host` with the calling worker's dns::Resolver unless it is an address literal
+// (502 when the name has no address, 504 when the lookup times out), judges every address
+// with `policy` for `client` before dialling any (a loop is refused with 508, a denied or
+// local address is skipped: 403 when none is left), and races connections to the rest
+// (IPv6 and IPv4 interleaved, RFC 8305: race_connect), all within `options.timeout`.
 asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, std::uint16_t port,
-                                                     std::chrono::milliseconds timeout,
+                                                     const ConnectOptions& options,
                                                      const DestinationPolicy& policy,
                                                      const asio::ip::address& client);
 

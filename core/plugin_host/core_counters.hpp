@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "proxy/sdk/abi.h"
@@ -18,8 +20,17 @@ struct CoreCounters {
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> tunnels_active{0};
+  // Upstream name lookups (core/dns); see proxy_host_stats.
+  std::atomic<std::uint64_t> dns_lookups_ok{0};
+  std::atomic<std::uint64_t> dns_lookups_failed{0};
+  std::atomic<std::uint64_t> dns_lookups_timed_out{0};
+  std::atomic<std::uint64_t> dns_cache_hits{0};
+  std::array<std::atomic<std::uint64_t>, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
+  std::atomic<std::uint64_t> dns_lookup_duration_sum_us{0};
   std::atomic<std::uint64_t> proxy_protocol_refused{0};
 
+  // One lookup that ended (answered or timed out) after `took`.
+  void observe_dns_lookup(std::chrono::microseconds took);
   // Fills as much of `out` as its size covers.
   void fill(proxy_host_stats& out) const;
 };

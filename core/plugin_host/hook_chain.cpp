@@ -164,7 +164,10 @@ std::optional<HookDecision> HookChain::advance(Progress progress) {
       next_ = progress.next;
       return std::nullopt;
     }
-    if (!early->allowed()) {  // completed before its hook returned
+    // Completed between the hook's return and this suspension (a plugin thread racing
+    // the io thread): taken at once, its attributes set as resume() would.
+    apply_attributes(*early, args_);
+    if (!early->allowed()) {
       return early;
     }
     progress = run_plugins(*plugins_, hook_, args_, progress.next);

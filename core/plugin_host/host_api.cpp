@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string_view>
 
@@ -149,6 +151,15 @@ void get_stats(void* host, proxy_host_stats* out) {
 
 }  // namespace
 
+void CoreCounters::observe_dns_lookup(std::chrono::microseconds took) {
+  static constexpr std::uint64_t bounds[] = PROXY_DNS_DURATION_BOUNDS_US;
+  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(took.count(), 0));
+  const auto bucket = static_cast<std::size_t>(
+      std::lower_bound(std::begin(bounds), std::end(bounds), us) - std::begin(bounds));
+  dns_lookup_duration_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+  dns_lookup_duration_sum_us.fetch_add(us, std::memory_order_relaxed);
+}
+
 void CoreCounters::fill(proxy_host_stats& out) const {
   constexpr auto relaxed = std::memory_order_relaxed;
   if (PROXY_ABI_HAS(&out, proxy_host_stats, connections_active)) {
@@ -162,6 +173,18 @@ void CoreCounters::fill(proxy_host_stats& out) const {
   }
   if (PROXY_ABI_HAS(&out, proxy_host_stats, tunnels_active)) {
     out.tunnels_active = tunnels_active.load(relaxed);
+  }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, dns_cache_hits)) {
+    out.dns_lookups_ok = dns_lookups_ok.load(relaxed);
+    out.dns_lookups_failed = dns_lookups_failed.load(relaxed);
+    out.dns_lookups_timed_out = dns_lookups_timed_out.load(relaxed);
+    out.dns_cache_hits = dns_cache_hits.load(relaxed);
+  }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, dns_lookup_duration_sum_us)) {
+    for (std::size_t i = 0; i < dns_lookup_duration_buckets.size(); ++i) {
+      out.dns_lookup_duration_buckets[i] = dns_lookup_duration_buckets[i].load(relaxed);
+    }
+    out.dns_lookup_duration_sum_us = dns_lookup_duration_sum_us.load(relaxed);
   }
   if (PROXY_ABI_HAS(&out, proxy_host_stats, proxy_protocol_refused)) {
     out.proxy_protocol_refused = proxy_protocol_refused.load(relaxed);

@@ -1,6 +1,9 @@
 #include "exposition.hpp"
 
 #include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "text_format.hpp"
 
@@ -32,6 +35,24 @@ void write_histogram(ExpositionWriter& out, const std::string& name, std::string
   out.sample(name + "_count", {}, cumulative);
 }
 
+// The host's DNS lookup durations, on the fixed bounds of the ABI.
+void write_dns_durations(ExpositionWriter& out, const sdk::HostStats& host) {
+  static const HistogramBounds bounds = [] {
+    std::vector<double> seconds;
+    for (const std::uint64_t us : sdk::dns_lookup_duration_bounds_us) {
+      seconds.push_back(static_cast<double>(us) / 1e6);
+    }
+    return HistogramBounds(std::move(seconds));
+  }();
+  HistogramSnapshot histogram;
+  histogram.counts.assign(host.dns_lookup_duration_buckets.begin(),
+                          host.dns_lookup_duration_buckets.end());
+  histogram.sum_us = host.dns_lookup_duration_sum_us;
+  write_histogram(out, "proxy_dns_lookup_duration_seconds",
+                  "Time upstream host name lookups took, to their answer or their timeout.", bounds,
+                  histogram);
+}
+
 }  // namespace
 
 std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBounds& request_bounds,
@@ -54,6 +75,17 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
   out.sample("proxy_proxy_protocol_refused_total", {}, host.proxy_protocol_refused);
   out.family("proxy_tunnels_active", "gauge", "CONNECT tunnels open now.");
   out.sample("proxy_tunnels_active", {}, host.tunnels_active);
+
+  out.family("proxy_dns_lookups_total", "counter",
+             "Upstream host name lookups sent to the name servers, by result (concurrent "
+             "requests for one name share one lookup; cache hits are not lookups).");
+  out.sample("proxy_dns_lookups_total", {{"result", "ok"}}, host.dns_lookups_ok);
+  out.sample("proxy_dns_lookups_total", {{"result", "failed"}}, host.dns_lookups_failed);
+  out.sample("proxy_dns_lookups_total", {{"result", "timeout"}}, host.dns_lookups_timed_out);
+  out.family("proxy_dns_cache_hits_total", "counter",
+             "Upstream host names answered from the DNS cache.");
+  out.sample("proxy_dns_cache_hits_total", {}, host.dns_cache_hits);
+  write_dns_durations(out, host);
 
   out.family("proxy_requests_total", "counter",
              "Proxied requests and CONNECT tunnels, counted when they end, by method "
@@ -88,6 +120,25 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
     if (slot < known_auth_failures.size() || traffic.auth_failures[slot] > 0) {
       out.sample("proxy_auth_failures_total", {{"reason", auth_failure_label(slot)}},
                  traffic.auth_failures[slot]);
+    }
+  }
+
+  out.family("proxy_rate_limit_decisions_total", "counter",
+             "Rate limiter decisions, by result: allowed, limited (429), or the store gave no "
+             "answer and on_error allowed or denied the request.");
+  for (std::size_t slot = 0; slot < traffic.rate_limit_decisions.size(); ++slot) {
+    if (slot < known_rate_limit_results.size() || traffic.rate_limit_decisions[slot] > 0) {
+      out.sample("proxy_rate_limit_decisions_total", {{"result", rate_limit_result_label(slot)}},
+                 traffic.rate_limit_decisions[slot]);
+    }
+  }
+  out.family("proxy_redis_errors_total", "counter",
+             "Rate limiter decisions Redis gave no answer for, by why: timeout, unavailable "
+             "(no connection), error_reply, overloaded (too many waiting).");
+  for (std::size_t slot = 0; slot < traffic.redis_errors.size(); ++slot) {
+    if (slot < known_redis_errors.size() || traffic.redis_errors[slot] > 0) {
+      out.sample("proxy_redis_errors_total", {{"reason", redis_error_label(slot)}},
+                 traffic.redis_errors[slot]);
     }
   }
 

@@ -15,17 +15,48 @@ std::string_view method_label(std::size_t slot) {
   return slot < known_methods.size() ? known_methods[slot] : std::string_view("OTHER");
 }
 
-std::size_t auth_failure_slot(std::string_view reason) {
-  for (std::size_t i = 0; i < known_auth_failures.size(); ++i) {
-    if (known_auth_failures[i] == reason) {
+namespace {
+
+// The slot of `value` among `known`, or known.size() ("other").
+template <std::size_t N>
+std::size_t slot_among(const std::array<std::string_view, N>& known, std::string_view value) {
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    if (known[i] == value) {
       return i;
     }
   }
-  return known_auth_failures.size();
+  return known.size();
+}
+
+template <std::size_t N>
+std::string_view label_among(const std::array<std::string_view, N>& known, std::size_t slot) {
+  return slot < known.size() ? known[slot] : std::string_view("other");
+}
+
+}  // namespace
+
+std::size_t auth_failure_slot(std::string_view reason) {
+  return slot_among(known_auth_failures, reason);
 }
 
 std::string_view auth_failure_label(std::size_t slot) {
-  return slot < known_auth_failures.size() ? known_auth_failures[slot] : std::string_view("other");
+  return label_among(known_auth_failures, slot);
+}
+
+std::size_t rate_limit_result_slot(std::string_view result) {
+  return slot_among(known_rate_limit_results, result);
+}
+
+std::string_view rate_limit_result_label(std::size_t slot) {
+  return label_among(known_rate_limit_results, slot);
+}
+
+std::size_t redis_error_slot(std::string_view reason) {
+  return slot_among(known_redis_errors, reason);
+}
+
+std::string_view redis_error_label(std::size_t slot) {
+  return label_among(known_redis_errors, slot);
 }
 
 std::size_t code_slot(int status) {

@@ -40,4 +40,20 @@ inline constexpr std::size_t auth_failure_slots = known_auth_failures.size() + 1
 std::size_t auth_failure_slot(std::string_view reason);
 std::string_view auth_failure_label(std::size_t slot);
 
+// Results of proxy_rate_limit_decisions_total and reasons of proxy_redis_errors_total,
+// as abi.h defines them; an undocumented value counts as "other".
+inline constexpr std::array<std::string_view, 4> known_rate_limit_results = {
+    PROXY_RATE_LIMIT_ALLOWED, PROXY_RATE_LIMIT_LIMITED, PROXY_RATE_LIMIT_ERROR_ALLOWED,
+    PROXY_RATE_LIMIT_ERROR_DENIED};
+inline constexpr std::size_t rate_limit_result_slots = known_rate_limit_results.size() + 1;
+inline constexpr std::array<std::string_view, 4> known_redis_errors = {
+    PROXY_RATE_LIMIT_ERROR_TIMEOUT, PROXY_RATE_LIMIT_ERROR_UNAVAILABLE,
+    PROXY_RATE_LIMIT_ERROR_REPLY, PROXY_RATE_LIMIT_ERROR_OVERLOADED};
+inline constexpr std::size_t redis_error_slots = known_redis_errors.size() + 1;
+
+std::size_t rate_limit_result_slot(std::string_view result);
+std::string_view rate_limit_result_label(std::size_t slot);
+std::size_t redis_error_slot(std::string_view reason);
+std::string_view redis_error_label(std::size_t slot);
+
 }  // namespace proxy::plugins::metrics

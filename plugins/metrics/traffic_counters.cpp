@@ -51,6 +51,8 @@ struct alignas(64) TrafficCounters::Shard {
   HistogramCounts request_duration;
   HistogramCounts tunnel_duration;
   std::array<Counter, auth_failure_slots> auth_failures{};
+  std::array<Counter, rate_limit_result_slots> rate_limit_decisions{};
+  std::array<Counter, redis_error_slots> redis_errors{};
 };
 
 TrafficCounters::TrafficCounters(HistogramBounds request_bounds, HistogramBounds tunnel_bounds)
@@ -112,6 +114,12 @@ void TrafficCounters::record(const TransactionRecord& record) {
   if (!record.auth_failure.empty()) {
     add(shard.auth_failures[auth_failure_slot(record.auth_failure)], 1);
   }
+  if (!record.rate_limit.empty()) {
+    add(shard.rate_limit_decisions[rate_limit_result_slot(record.rate_limit)], 1);
+  }
+  if (!record.rate_limit_error.empty()) {
+    add(shard.redis_errors[redis_error_slot(record.rate_limit_error)], 1);
+  }
 }
 
 TrafficSnapshot TrafficCounters::snapshot() const {
@@ -138,6 +146,12 @@ TrafficSnapshot TrafficCounters::snapshot() const {
     }
     for (std::size_t i = 0; i < auth_failure_slots; ++i) {
       out.auth_failures[i] += read(shard->auth_failures[i]);
+    }
+    for (std::size_t i = 0; i < rate_limit_result_slots; ++i) {
+      out.rate_limit_decisions[i] += read(shard->rate_limit_decisions[i]);
+    }
+    for (std::size_t i = 0; i < redis_error_slots; ++i) {
+      out.redis_errors[i] += read(shard->redis_errors[i]);
     }
     shard->request_duration.add_to(request_bounds_, out.request_duration);
     shard->tunnel_duration.add_to(tunnel_bounds_, out.tunnel_duration);

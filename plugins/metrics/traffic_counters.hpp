@@ -34,6 +34,8 @@ struct TrafficSnapshot {
   HistogramSnapshot tunnel_duration;
   // By TransactionRecord::AuthFailure, without `none`.
   std::array<std::uint64_t, auth_failure_slots> auth_failures{};
+  std::array<std::uint64_t, rate_limit_result_slots> rate_limit_decisions{};
+  std::array<std::uint64_t, redis_error_slots> redis_errors{};
 };
 
 // Counters fed by on_close. Each io thread (Transaction::worker()) writes its own shard,

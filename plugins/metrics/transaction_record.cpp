@@ -50,6 +50,9 @@ TransactionRecord record_of(const sdk::Transaction& t) {
   }
   record.worker = t.worker();
   record.auth_failure = t.attribute(sdk::attribute_auth_failure).value_or(std::string_view());
+  record.rate_limit = t.attribute(sdk::attribute_rate_limit).value_or(std::string_view());
+  record.rate_limit_error =
+      t.attribute(sdk::attribute_rate_limit_error).value_or(std::string_view());
   return record;
 }
 

@@ -29,6 +29,10 @@ struct TransactionRecord {
   // Why an authentication plugin refused the attempt (the auth_failure attribute);
   // empty when it was not a failed attempt.
   std::string_view auth_failure;
+  // What a rate limiter decided (the rate_limit attribute) and, when its store gave no
+  // answer, why (rate_limit_error); empty when no rate limiter decided it.
+  std::string_view rate_limit;
+  std::string_view rate_limit_error;
 };
 
 // Classifies a transaction:

@@ -3,4 +3,5 @@
 #include "rate_limiter_plugin.hpp"
 
 PROXY_PLUGIN(proxy::plugins::rate_limiter::RateLimiterPlugin, "rate_limiter", "0.1.0",
-             "Sliding-window request limit per client IP (429 with Retry-After)")
+             "Sliding-window request limit per client IP or user, local or shared through Redis "
+             "(429 with Retry-After)")

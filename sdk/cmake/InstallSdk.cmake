@@ -1,6 +1,6 @@
 # Installs the SDK as a CMake package, so a plugin builds out of tree with
 #   find_package(ProxySdk 0.1 REQUIRED)
-#   proxy_add_plugin(<name> <sources>...)
+#   proxy_add_plugin(<name> [ABI_ONLY] <sources>...)
 # Layout under the prefix: include/proxy/ (headers), <libdir>/cmake/ProxySdk/ (package).
 include(CMakePackageConfigHelpers)
 
@@ -15,7 +15,7 @@ set(PROXY_SDK_ABI_VERSION "${PROXY_SDK_ABI_MAJOR}.${PROXY_SDK_ABI_MINOR}")
 
 install(DIRECTORY "${CMAKE_CURRENT_LIST_DIR}/../include/proxy"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT sdk)
-install(TARGETS proxy_sdk EXPORT ProxySdkTargets COMPONENT sdk)
+install(TARGETS proxy_sdk proxy_sdk_abi EXPORT ProxySdkTargets COMPONENT sdk)
 install(EXPORT ProxySdkTargets NAMESPACE ProxySdk:: DESTINATION "${PROXY_SDK_CMAKE_DIR}"
         COMPONENT sdk)
 

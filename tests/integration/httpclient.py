@@ -135,6 +135,11 @@ class Connection:
             self.read_body(response, request_method, keep_body)
         return response
 
+    def read_any_head(self):
+        """The next response head, interim (1xx, a 101 included) or final; None at EOF."""
+        raw_head = self.read_until(b"\r\n\r\n")
+        return None if raw_head is None else _parse_head(raw_head)
+
     def read_head(self):
         """The next final (non-1xx) response head, or None at EOF."""
         while True:
@@ -290,11 +295,12 @@ class ForwardProxyTestCase(ProxyTestCase):
     when the test ends, whatever happened."""
 
     def start_proxy(self, server=None, limits=None, timeouts=None, upstream=None, admin=None,
-                    enabled=None, settings=None):
+                    enabled=None, settings=None, extra_plugin_dirs=None):
         """Each of server..admin is a dict of keys under that config section; they go
         into a second config file merged over minimal_config (maps merge deeply).
-        `enabled` replaces plugins.enabled (http_parser alone by default) and `settings`
-        is a dict {plugin: {key: value}} for plugins.settings."""
+        `enabled` replaces plugins.enabled (http_parser alone by default), `settings`
+        is a dict {plugin: {key: value}} for plugins.settings, and `extra_plugin_dirs`
+        are searched after the built plugins (the test plugins' folder, say)."""
         sections = {"server": server, "limits": limits, "timeouts": timeouts,
                     "upstream": upstream, "admin": admin}
         extra = ""
@@ -307,6 +313,8 @@ class ForwardProxyTestCase(ProxyTestCase):
             plugins["enabled"] = list(enabled)
         if settings:
             plugins["settings"] = settings
+        if extra_plugin_dirs:
+            plugins["dirs"] = [PLUGIN_DIR] + list(extra_plugin_dirs)
         if plugins:
             # JSON is YAML's flow style: nested settings need no YAML writer.
             extra += "plugins: " + json.dumps(plugins) + "\n"
@@ -361,6 +369,8 @@ class ForwardProxyTestCase(ProxyTestCase):
 
 
 def _yaml(value):
+    if isinstance(value, dict):
+        return json.dumps(value)  # a nested section (upstream.dns) in flow style
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return str(value)

@@ -196,6 +196,11 @@ class OriginServer:
                         bytes, then the first RESET_CHUNK_CUT_AT bytes of one more, then RST
       /then-close       a normal keep-alive answer, then the origin closes the
                         connection quietly (as an origin's idle timeout would)
+      /close-at-once    a normal keep-alive answer, and the origin closes right after it
+      /drop-next        a normal keep-alive answer; the next request on that connection
+                        is read and the connection closed without a byte of answer (an
+                        idle timeout that fires as the request arrives); those requests
+                        are kept in `dropped`
       /hop-response     a response carrying hop-by-hop headers
       anything else     404
     """
@@ -216,6 +221,8 @@ class OriginServer:
         self.connections_accepted = 0
         self.ended_at = {}  # conn_id -> time.monotonic() when its handler finished
         self.scripted = {}
+        self.dropped = []
+        self._drop_next = set()  # conn_ids whose next request is read and not answered
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._open = set()
@@ -335,6 +342,10 @@ class OriginServer:
                 if request is None:
                     break
                 with self._lock:
+                    if conn_id in self._drop_next:
+                        self._drop_next.discard(conn_id)
+                        self.dropped.append(request)
+                        break
                     self.requests.append(request)
                 keep_alive = self._dispatch(sock, request)
                 if not keep_alive or request.wants_close():
@@ -472,6 +483,16 @@ class OriginServer:
             time.sleep(0.2)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
+        if name == "close-at-once":
+            sock.sendall(self._head(200, "OK", [("Content-Length", len(FIXED_BODY)),
+                                                conn_field]) + FIXED_BODY)
+            return False
+        if name == "drop-next":
+            with self._lock:
+                self._drop_next.add(request.conn_id)
+            sock.sendall(self._head(200, "OK", [("Content-Length", len(FIXED_BODY)),
+                                                conn_field]) + FIXED_BODY)
+            return True
         if name == "then-close":
             sock.sendall(self._head(200, "OK", [("Content-Length", len(FIXED_BODY)),
                                                 conn_field]) + FIXED_BODY)

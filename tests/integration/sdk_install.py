@@ -9,6 +9,7 @@ import subprocess
 
 BUILD_DIR = os.environ.get("PROXY_BUILD_DIR", "")
 CXX_COMPILER = os.environ.get("PROXY_CXX_COMPILER", "")
+C_COMPILER = os.environ.get("PROXY_C_COMPILER", "")
 SANITIZER_FLAGS = "-fsanitize=address,undefined -fno-omit-frame-pointer"
 
 
@@ -47,17 +48,21 @@ def build_plugin(source, work, prefix, name=None, sanitize=False):
     build = pathlib.Path(work) / "build" / name
     shutil.copytree(source, src)
     flags = "-Werror" + (" " + SANITIZER_FLAGS if sanitize else "")
+    # Flags and compilers for both languages: a plugin project enables C, C++ or both
+    # (CMake notes, without failing, the variables a project does not use).
     configure = ["cmake", "-S", src, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
-                 f"-DCMAKE_CXX_FLAGS={flags}"]
+                 f"-DCMAKE_CXX_FLAGS={flags}", f"-DCMAKE_C_FLAGS={flags}"]
     if sanitize:
         configure.append(f"-DCMAKE_MODULE_LINKER_FLAGS={SANITIZER_FLAGS}")
     if shutil.which("ninja"):
         configure += ["-G", "Ninja"]
     if CXX_COMPILER:
         configure.append(f"-DCMAKE_CXX_COMPILER={CXX_COMPILER}")
+    if C_COMPILER:
+        configure.append(f"-DCMAKE_C_COMPILER={C_COMPILER}")
     env = dict(os.environ)
     if shutil.which("ccache"):
-        configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
+        configure += ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"]
         # Paths relative to the work folder, so a rerun in another temporary folder hits.
         env["CCACHE_BASEDIR"] = str(work)
     run(configure, env=env)

@@ -232,6 +232,60 @@ class KeepAlive(ForwardProxyTestCase):
         self.assertEqual(response.body, FIXED_BODY)
 
 
+    def test_an_origin_closing_after_every_answer_loses_no_request(self):
+        # The origin closes right after each keep-alive answer: the next request meets
+        # either a connection known closed (a new one is opened) or one whose close is
+        # still on its way (the request is sent again). Either way none is lost.
+        conn = self.connect(self.proxy)
+        for i in range(1000):
+            conn.send(request_bytes("GET", self.origin.url(f"/close-at-once?{i}")))
+            response = conn.read_response()
+            self.assertIsNotNone(response, f"request {i}: the proxy closed")
+            self.assertEqual(response.status, 200, f"request {i}: {response}")
+        self.assertEqual(len(self.origin.requests_for("/close-at-once")), 1000)
+
+    def reused_then_dropped(self, method, body=None):
+        """Sends /drop-next, then `method` on the same client connection: the proxy reuses
+        the upstream connection, which the origin closes on reading the request."""
+        conn = self.connect(self.proxy)
+        conn.send(request_bytes("GET", self.origin.url("/drop-next")))
+        first = conn.read_response()
+        self.assertEqual(first.status, 200, first)
+        conn.send(request_bytes(method, self.origin.url("/fixed"), body=body))
+        return first, conn.read_response(request_method=method)
+
+    def test_an_idempotent_request_lost_on_a_reused_upstream_is_sent_again(self):
+        for method in ("GET", "HEAD", "DELETE"):
+            with self.subTest(method=method):
+                first, response = self.reused_then_dropped(method)
+                self.assertEqual(response.status, 200, response)
+                # The origin read it on the reused connection, then served it on a new one.
+                dropped = self.origin.dropped[-1]
+                self.assertEqual((dropped.method, dropped.conn_id),
+                                 (method, int(first.header("X-Origin-Conn"))))
+                self.assertNotEqual(response.header("X-Origin-Conn"), first.header("X-Origin-Conn"))
+                self.assertEqual(len([r for r in self.origin.requests_for("/fixed")
+                                      if r.method == method]), 1)
+
+    def test_a_request_that_cannot_be_repeated_safely_gets_502(self):
+        # POST is not idempotent; a PUT with a body cannot be replayed (it streamed up).
+        for method, body in (("POST", None), ("PUT", b"payload")):
+            with self.subTest(method=method):
+                _, response = self.reused_then_dropped(method, body=body)
+                self.assertEqual(response.status, 502, response)
+                self.assertIn(b"upstream closed the connection", response.body)
+                self.assertEqual([r for r in self.origin.requests_for("/fixed")
+                                  if r.method == method], [])
+
+    def test_a_fresh_upstream_that_closes_is_not_retried(self):
+        # Only a reused connection can be stale: a new one that closes is the origin's
+        # answer, and retrying would double its load.
+        self.origin.script("/hang-up", b"", close=True)
+        response = self.exchange(self.proxy, request_bytes("GET", self.origin.url("/hang-up")))
+        self.assertEqual(response.status, 502, response)
+        self.assertEqual(len(self.origin.requests_for("/hang-up")), 1)
+
+
 class TargetsAndAdmin(ForwardProxyTestCase):
     def test_admin_unknown_path_404(self):
         proxy = self.start_proxy()

@@ -1,9 +1,10 @@
-"""The SDK as a third party meets it: `cmake --install` into a temporary prefix, the two
-examples built out of tree against that prefix alone, and the installed binary running
-them. Also: the installed core holds no plugin code, and a plugin built against another
+"""The SDK as a third party meets it: `cmake --install` into a temporary prefix, the
+examples (two in C++, one in plain C11 against abi.h alone) built out of tree against that
+prefix alone, and the installed binary running them. Also: the installed core holds no plugin code, and a plugin built against another
 ABI major is refused with both versions named."""
 
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -16,7 +17,9 @@ from httpclient import ForwardProxyTestCase, is_sanitizer_build, request_bytes
 from proxytest import SOURCE_DIR, ProxyProcess, run_cli
 
 HOST_ABI = "1.3"  # PROXY_SDK_ABI_VERSION in sdk/include/proxy/sdk/abi.h
-EXAMPLES = ("header_stamp", "slow_allowlist")
+EXAMPLES = ("header_stamp", "slow_allowlist", "conn_budget")
+# The test-only probe plugin records the attributes the examples set.
+TEST_PLUGIN_DIR = os.environ.get("PROXY_TEST_PLUGIN_DIR", "")
 BUNDLED = ("http_parser", "access_policy", "sni_policy", "rate_limiter", "metrics",
            "json_log")
 
@@ -34,6 +37,7 @@ class InstalledSdkTest(ForwardProxyTestCase):
             cls.builds = sdk_install.build_plugins({
                 "header_stamp": (examples / "header_stamp", None),
                 "slow_allowlist": (examples / "slow_allowlist", None),
+                "conn_budget": (examples / "conn_budget", None),
                 "header_stamp_abi_2": (examples / "header_stamp", future_sdk),
             }, cls.work, cls.prefix, sanitize=is_sanitizer_build())
         except BaseException:
@@ -52,10 +56,14 @@ class InstalledSdkTest(ForwardProxyTestCase):
         return [str(self.builds[name]) for name in builds]
 
     def start_installed(self, enabled, settings, timeouts=None):
+        dirs = self.example_dirs()
+        if "probe" in enabled:
+            self.assertTrue(TEST_PLUGIN_DIR and os.path.isdir(TEST_PLUGIN_DIR),
+                            "PROXY_TEST_PLUGIN_DIR must name the test plugins' folder")
+            dirs.append(TEST_PLUGIN_DIR)
         config = {
             "server": {"listen": "127.0.0.1", "port": 0, "workers": 2, "shutdown_grace": 5},
-            "plugins": {"dirs": self.example_dirs(), "enabled": list(enabled),
-                        "settings": settings},
+            "plugins": {"dirs": dirs, "enabled": list(enabled), "settings": settings},
         }
         if timeouts:
             config["timeouts"] = timeouts
@@ -71,6 +79,22 @@ class InstalledSdkTest(ForwardProxyTestCase):
     def allowlist(self, timeouts=None, **settings):
         return self.start_installed(["http_parser", "slow_allowlist"],
                                     {"slow_allowlist": settings}, timeouts=timeouts)
+
+    def with_probe(self, enabled, settings):
+        """Starts the installed binary with `enabled` then probe, which writes one JSON
+        line per transaction; returns the proxy and a reader of those lines."""
+        events = pathlib.Path(self.configs.path) / "events.jsonl"
+        proxy = self.start_installed(list(enabled) + ["probe"],
+                                     {**settings, "probe": {"events_file": str(events)}})
+
+        def read_events(count, timeout=5):
+            deadline = time.monotonic() + timeout
+            while True:
+                lines = events.read_text(encoding="utf-8").splitlines() if events.exists() else []
+                if len(lines) >= count or time.monotonic() > deadline:
+                    return [json.loads(line) for line in lines]
+                time.sleep(0.02)
+        return proxy, read_events
 
     def timed_get(self, proxy, url):
         started = time.monotonic()
@@ -148,11 +172,15 @@ class InstalledSdkTest(ForwardProxyTestCase):
 
     def test_deferred_decision_allows_listed_host_after_the_lookup(self):
         origin = self.start_origin()
-        proxy = self.allowlist(allowed=["127.0.0.1"], lookup_delay_ms=300)
+        proxy, events = self.with_probe(
+            ["http_parser", "slow_allowlist"],
+            {"slow_allowlist": {"allowed": ["127.0.0.1"], "lookup_delay_ms": 300}})
         response, elapsed = self.timed_get(proxy, origin.url("/fixed"))
         self.assertEqual(response.status, 200)
         self.assertGreaterEqual(elapsed, 0.3)
         self.assertEqual(len(origin.requests_for("/fixed")), 1)
+        # The attribute set through the completion reached on_close.
+        self.assertEqual(events(1)[0]["attributes"], {"allowlist": "approved"})
 
     def test_deferred_decision_blocks_unlisted_host(self):
         origin = self.start_origin()
@@ -214,6 +242,48 @@ class InstalledSdkTest(ForwardProxyTestCase):
                                                     {"slow_allowlist": settings})
                 self.assertEqual(code, 2, err)
                 self.assertIn(f"plugins.settings.slow_allowlist.{key}: ", err)
+
+    # -- conn_budget (plain C11) ---------------------------------------------------------
+
+    def test_c_plugin_caps_requests_per_connection_with_a_header_and_an_attribute(self):
+        origin = self.start_origin()
+        proxy, events = self.with_probe(["http_parser", "conn_budget"],
+                                        {"conn_budget": {"max_requests": 2}})
+        self.assertIn("[conn_budget] at most 2 requests per connection", proxy.stderr)
+        conn = self.connect(proxy)
+        for _ in range(2):
+            conn.send(request_bytes("GET", origin.url("/fixed")))
+            self.assertEqual(conn.read_response().status, 200)
+        conn.send(request_bytes("GET", origin.url("/fixed")))
+        refused = conn.read_response()
+        self.assertEqual(refused.status, 429, refused)
+        self.assertEqual(refused.header_values("X-Connection-Budget"), ["2"])
+        self.assertIn(b"connection request budget used up", refused.body)
+        conn.wait_closed()
+        # A new connection starts with a budget of its own.
+        self.assertEqual(self.exchange(proxy, request_bytes("GET", origin.url("/fixed"))).status,
+                         200)
+        self.assertEqual(len(origin.requests_for("/fixed")), 3)
+        seen = [(event["status"], event["attributes"]) for event in events(4)]
+        self.assertEqual(seen, [(200, {"conn_request": "1"}), (200, {"conn_request": "2"}),
+                                (429, {}), (200, {"conn_request": "1"})])
+        self.assertEqual(proxy.stop(), 0)
+
+    def test_c_plugin_refuses_bad_settings_naming_the_key(self):
+        cases = [({"max_requests": 0}, "plugins.settings.conn_budget.max_requests: "),
+                 ({"max_requests": "ten"}, "plugins.settings.conn_budget.max_requests: "),
+                 ({"max_requests": 10000000000}, "plugins.settings.conn_budget.max_requests: "),
+                 ({"max_request": 3}, "the only setting is max_requests")]
+        for settings, message in cases:
+            with self.subTest(settings=settings):
+                code, _, err = self.check_installed(["http_parser", "conn_budget"],
+                                                    {"conn_budget": settings})
+                self.assertEqual(code, 2, err)
+                self.assertIn(message, err)
+        code, out, err = self.check_installed(["http_parser", "conn_budget"],
+                                              {"conn_budget": {"max_requests": 5}})
+        self.assertEqual(code, 0, err)
+        self.assertIn("conn_budget", out)
 
     # -- ABI ----------------------------------------------------------------------------
 

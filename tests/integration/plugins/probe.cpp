@@ -10,7 +10,8 @@
 //                   allows: a misbehaving plugin for the host's blocked-worker watchdog
 // Every response gets X-Probe-Response: 1; on_sni closes a tunnel whose SNI equals
 // `block_sni`; on_bytes counts bytes per direction, served as JSON at /_probe; on_close
-// appends one JSON line per transaction to `events_file`.
+// appends one JSON line per transaction to `events_file`, with the transaction
+// attributes named in `recorded_attributes` that some plugin set.
 //
 // Settings: events_file (string), close_on_accept_port_parity ("odd" | "even" | "none"),
 // block_sni (string). Anything else is refused.
@@ -42,6 +43,10 @@ using namespace std::chrono_literals;
 namespace sdk = proxy::sdk;
 
 enum class Parity { none, odd, even };
+
+// Attributes the example plugins and bundled plugins set, for the tests to read back.
+constexpr std::string_view recorded_attributes[] = {"user", "auth_failure", "allowlist",
+                                                    "conn_request"};
 
 std::string optional_string(const nlohmann::json& settings, const char* key) {
   const auto it = settings.find(key);
@@ -264,6 +269,13 @@ class ProbePlugin final : public sdk::Plugin {
         {"decided_by", std::string(t.decided_by())},
         {"reason", std::string(t.reason())},
     };
+    nlohmann::json attributes = nlohmann::json::object();
+    for (const std::string_view name : recorded_attributes) {
+      if (const auto value = t.attribute(name)) {
+        attributes[std::string(name)] = std::string(*value);
+      }
+    }
+    line["attributes"] = std::move(attributes);
     const std::lock_guard lock(mutex_);
     const auto seen = is_tls_by_conn_.find(t.conn_id());
     if (seen != is_tls_by_conn_.end()) {

@@ -31,6 +31,13 @@ TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   }
   EXPECT_EQ(config.upstream.local_destinations, proxy::config::LocalDestinations::loopback_clients);
   EXPECT_EQ(config.server.ipv6_client_prefix, 64U);
+  EXPECT_TRUE(config.upstream.dns.servers.empty());  // /etc/resolv.conf
+  EXPECT_EQ(config.upstream.dns.timeout, 5s);
+  EXPECT_EQ(config.upstream.dns.cache_entries, 10000U);
+  EXPECT_EQ(config.upstream.dns.min_ttl, 5s);
+  EXPECT_EQ(config.upstream.dns.max_ttl, 300s);
+  EXPECT_EQ(config.upstream.happy_eyeballs_delay, 250ms);
+  EXPECT_EQ(config.upstream.upgrade_allowed, std::vector<std::string>{"websocket"});
   EXPECT_EQ(config.server.proxy_protocol.mode, ProxyProtocolMode::off);
   ASSERT_EQ(config.server.proxy_protocol.trusted.size(), 1U);
   EXPECT_EQ(config.server.proxy_protocol.trusted[0].text, "127.0.0.0/8");

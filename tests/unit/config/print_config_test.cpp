@@ -57,6 +57,14 @@ timeouts:
   hook: 0.001
 upstream:
   deny_networks: [10.1.2.3/8, "fe80::/10", "::ffff:0:0/96"]
+  dns:
+    servers: [192.0.2.1, "192.0.2.2:5353", "2001:db8::1", "[2001:DB8::2]:5353"]
+    timeout: 1.5
+    cache_entries: 0
+    min_ttl: 0
+    max_ttl: 60
+  happy_eyeballs_delay_ms: 0
+  upgrade_allowed: [websocket, h2c]
 admin:
   allow: []
 logging:
@@ -91,6 +99,8 @@ plugins:
   EXPECT_NE(text.find("header_read: 0.5"), std::string::npos) << text;
   EXPECT_NE(text.find("hook: 0.001"), std::string::npos) << text;
   EXPECT_NE(text.find("10.0.0.0/8"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"[2001:db8::2]:5353\""), std::string::npos) << text;
+  EXPECT_NE(text.find("timeout: 1.5"), std::string::npos) << text;
   EXPECT_NE(text.find(file.string()), std::string::npos) << "names the merged files\n" << text;
   expect_round_trip(config);
 }

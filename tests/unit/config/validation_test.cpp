@@ -76,7 +76,9 @@ TEST_F(Validation, UnknownKeys) {
                "unknown key 'version' (allowed: mode, trusted, timeout)");
   expect_error("limits:\n  max_body: 1\n", "limits.max_body", 2, "unknown key 'max_body'");
   expect_error("timeouts:\n  read: 1\n", "timeouts.read", 2, "allowed: header_read, connect");
-  expect_error("upstream:\n  deny: []\n", "upstream.deny", 2, "allowed: deny_networks");
+  expect_error("upstream:\n  deny: []\n", "upstream.deny", 2,
+               "allowed: deny_networks, local_destinations, dns, happy_eyeballs_delay_ms, "
+               "upgrade_allowed");
   expect_error("admin:\n  allowed: []\n", "admin.allowed", 2, "allowed: allow");
   expect_error("logging:\n  lvl: info\n", "logging.lvl", 2, "allowed: level");
   expect_error("plugins:\n  enable: [a]\n", "plugins.enable", 2,
@@ -185,6 +187,82 @@ TEST_F(Validation, NetworksMustBeCidrs) {
   expect_error("admin:\n  allow: [bogus]\n", "admin.allow[0]", 2, expected);
   expect_error("admin:\n  allow: [[10.0.0.0/8]]\n", "admin.allow[0]", 2,
                expected + " (IPv4 a.b.c.d/0-32 or IPv6 addr/0-128), got a list");
+}
+
+TEST_F(Validation, DnsServersAreAddressesWithAnOptionalPort) {
+  const std::string expected = "expected a name server address with an optional port";
+  for (const char* bad : {"dns.example", "192.0.2.1:0", "192.0.2.1:65536",
+                          "192.0.2.1:", "[2001:db8::1]:", "[2001:db8::1", "[192.0.2.1]",
+                          "2001:db8::1:", "192.0.2.1:53:53", "", "[]:53", " 192.0.2.1"}) {
+    expect_error(std::string("upstream:\n  dns:\n    servers: [\"") + bad + "\"]\n",
+                 "upstream.dns.servers[0]", 3, expected);
+  }
+  expect_error("upstream:\n  dns:\n    servers: 192.0.2.1\n", "upstream.dns.servers", 3,
+               "expected a list of name server addresses, got \"192.0.2.1\"");
+  expect_error("upstream:\n  dns:\n    server: []\n", "upstream.dns.server", 3,
+               "unknown key 'server' (allowed: servers, timeout, cache_entries, min_ttl, max_ttl)");
+  expect_error("upstream:\n  dns: [a]\n", "upstream.dns", 2, "expected a map");
+
+  const auto file = write("ok.yaml",
+                          "upstream:\n  dns:\n    servers: [192.0.2.1, \"192.0.2.2:5353\", "
+                          "\"2001:db8:0::1\", \"[2001:db8::2]:5353\", \"[::1]\"]\n");
+  const DnsConfig dns = load_config({file}).upstream.dns;
+  const std::vector<DnsServer> servers = {{"192.0.2.1", 53},
+                                          {"192.0.2.2", 5353},
+                                          {"2001:db8::1", 53},
+                                          {"2001:db8::2", 5353},
+                                          {"::1", 53}};
+  EXPECT_EQ(dns.servers, servers);
+}
+
+TEST_F(Validation, DnsNumbers) {
+  expect_error("upstream:\n  dns:\n    timeout: 0\n", "upstream.dns.timeout", 3,
+               "expected a number of seconds greater than 0 and at most 300");
+  expect_error("upstream:\n  dns:\n    timeout: 301\n", "upstream.dns.timeout", 3, "at most 300");
+  expect_error("upstream:\n  dns:\n    cache_entries: -1\n", "upstream.dns.cache_entries", 3,
+               "expected an integer in 0..10000000");
+  expect_error("upstream:\n  dns:\n    min_ttl: 1.5\n", "upstream.dns.min_ttl", 3,
+               "expected an integer in 0..604800");
+  expect_error("upstream:\n  dns:\n    max_ttl: 604801\n", "upstream.dns.max_ttl", 3,
+               "expected an integer in 0..604800");
+  expect_error("upstream:\n  dns:\n    min_ttl: 60\n    max_ttl: 30\n", "upstream.dns.min_ttl", 3,
+               "expected min_ttl (60) to be at most max_ttl (30)");
+  expect_error("upstream:\n  dns:\n    max_ttl: 2\n", "upstream.dns.max_ttl", 3,
+               "expected min_ttl (5) to be at most max_ttl (2)");
+
+  const auto file = write("ok.yaml",
+                          "upstream:\n  dns:\n    timeout: 0.25\n    cache_entries: 0\n"
+                          "    min_ttl: 0\n    max_ttl: 0\n");
+  const DnsConfig dns = load_config({file}).upstream.dns;
+  EXPECT_EQ(dns.timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(dns.cache_entries, 0U);
+  EXPECT_EQ(dns.min_ttl, std::chrono::seconds(0));
+  EXPECT_EQ(dns.max_ttl, std::chrono::seconds(0));
+}
+
+TEST_F(Validation, HappyEyeballsDelay) {
+  expect_error("upstream:\n  happy_eyeballs_delay_ms: -1\n", "upstream.happy_eyeballs_delay_ms", 2,
+               "expected an integer in 0..60000");
+  expect_error("upstream:\n  happy_eyeballs_delay_ms: 60001\n", "upstream.happy_eyeballs_delay_ms",
+               2, "expected an integer in 0..60000");
+  expect_error("upstream:\n  happy_eyeballs_delay_ms: 0.5\n", "upstream.happy_eyeballs_delay_ms", 2,
+               "expected an integer in 0..60000");
+  const auto file = write("ok.yaml", "upstream:\n  happy_eyeballs_delay_ms: 0\n");
+  EXPECT_EQ(load_config({file}).upstream.happy_eyeballs_delay, std::chrono::milliseconds(0));
+}
+
+TEST_F(Validation, UpgradeAllowed) {
+  expect_error("upstream:\n  upgrade_allowed: [websocket, \"web socket\"]\n",
+               "upstream.upgrade_allowed[1]", 2, "expected a protocol name (an HTTP token");
+  expect_error("upstream:\n  upgrade_allowed: websocket\n", "upstream.upgrade_allowed", 2,
+               "expected a list of protocol names");
+  expect_error("upstream:\n  upgrade_allowed: [\"\"]\n", "upstream.upgrade_allowed[0]", 2,
+               "expected a protocol name");
+  const auto file = write("ok.yaml", "upstream:\n  upgrade_allowed: [WebSocket, h2c, websocket]\n");
+  EXPECT_EQ(load_config({file}).upstream.upgrade_allowed,
+            (std::vector<std::string>{"websocket", "h2c"}));
+  const auto none = write("none.yaml", "upstream:\n  upgrade_allowed: []\n");
+  EXPECT_TRUE(load_config({none}).upstream.upgrade_allowed.empty());
 }
 
 TEST_F(Validation, LoggingLevel) {

@@ -87,7 +87,7 @@ TEST(ClientResponseHead, MarksCloseAndKeepsFraming) {
   const HeaderList headers = {{"Content-Length", "5"}, {"Keep-Alive", "timeout=5"}};
   const std::string head =
       client_response_head(200, "OK", headers, received_head(headers, PROXY_BODY_CONTENT_LENGTH, 5),
-                           ResponseHeadOptions{false, true});
+                           ResponseHeadOptions{false, true, {}});
   EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0U);
   EXPECT_TRUE(has(head, "Content-Length: 5\r\n"));
   EXPECT_TRUE(has(head, "Connection: close\r\n"));
@@ -120,8 +120,9 @@ TEST(ClientResponseHead, NoFramingOn204And1xxAndOnlyLengthOn304) {
 
 TEST(ClientResponseHead, HeadResponseKeepsItsDescriptiveLength) {
   const HeaderList headers = {{"Content-Length", "1234"}};
-  const std::string head = client_response_head(
-      200, "OK", headers, received_head(headers, PROXY_BODY_NONE, 0), ResponseHeadOptions{true});
+  const std::string head =
+      client_response_head(200, "OK", headers, received_head(headers, PROXY_BODY_NONE, 0),
+                           ResponseHeadOptions{true, false, {}});
   EXPECT_TRUE(has(head, "Content-Length: 1234\r\n"));
 }
 
@@ -129,7 +130,7 @@ TEST(ClientResponseHead, CloseDelimitedKeepsNonChunkedCodings) {
   const HeaderList headers = {{"Transfer-Encoding", "gzip"}};
   const std::string head =
       client_response_head(200, "OK", headers, received_head(headers, PROXY_BODY_UNTIL_CLOSE, 0),
-                           ResponseHeadOptions{false, true});
+                           ResponseHeadOptions{false, true, {}});
   EXPECT_TRUE(has(head, "Transfer-Encoding: gzip\r\n"));
 }
 

@@ -81,6 +81,11 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_tunnel_duration_seconds", "histogram"},
       {"proxy_build_info", "gauge"},
       {"proxy_auth_failures_total", "counter"},
+      {"proxy_dns_lookups_total", "counter"},
+      {"proxy_dns_cache_hits_total", "counter"},
+      {"proxy_dns_lookup_duration_seconds", "histogram"},
+      {"proxy_rate_limit_decisions_total", "counter"},
+      {"proxy_redis_errors_total", "counter"},
       {"proxy_proxy_protocol_refused_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
@@ -99,6 +104,10 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   host.connections_total = 17;
   host.connections_refused = 2;
   host.tunnels_active = 1;
+  host.dns_lookups_ok = 11;
+  host.dns_lookups_failed = 4;
+  host.dns_lookups_timed_out = 5;
+  host.dns_cache_hits = 12;
   host.proxy_protocol_refused = 5;
   const std::string page = render_exposition(snapshot_with(1, 1), HistogramBounds({1}),
                                              HistogramBounds({1}), host, "1.2.3");
@@ -106,6 +115,11 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   EXPECT_NE(page.find("\nproxy_connections_total 17\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_connections_refused_total 2\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_tunnels_active 1\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"ok\"} 11\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"failed\"} 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"timeout\"} 5\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_cache_hits_total 12\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_dns_lookup_duration_seconds_count 0\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_proxy_protocol_refused_total 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
 }
@@ -124,6 +138,46 @@ TEST(Exposition, AuthFailuresShowTheirReasonsAlwaysAndOtherOnlyOnceSeen) {
   s.auth_failures[known_auth_failures.size()] = 1;
   page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
   EXPECT_NE(page.find("\nproxy_auth_failures_total{reason=\"other\"} 1\n"), std::string::npos);
+}
+
+TEST(Exposition, DnsLookupDurationsUseTheBoundsOfTheAbi) {
+  sdk::HostStats host;
+  host.dns_lookup_duration_buckets[0] = 2;                               // at most 1 ms
+  host.dns_lookup_duration_buckets[3] = 1;                               // at most 10 ms
+  host.dns_lookup_duration_buckets[PROXY_DNS_DURATION_BUCKETS - 1] = 1;  // over 10 s
+  host.dns_lookup_duration_sum_us = 12'000'500;
+  const std::string page =
+      render_exposition(snapshot_with(1, 1), HistogramBounds({1}), HistogramBounds({1}), host, "1");
+  const std::string name = "proxy_dns_lookup_duration_seconds";
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.001\"} 2\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.005\"} 2\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.01\"} 3\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"10\"} 3\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"+Inf\"} 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_sum 12.0005\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_count 4\n"), std::string::npos);
+}
+
+TEST(Exposition, RateLimitDecisionsAndRedisErrorsShowTheirLabelsAlways) {
+  TrafficSnapshot s = snapshot_with(1, 1);
+  s.rate_limit_decisions[rate_limit_result_slot("limited")] = 7;
+  s.redis_errors[redis_error_slot("timeout")] = 2;
+  std::string page =
+      render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  for (const char* line : {"proxy_rate_limit_decisions_total{result=\"allowed\"} 0",
+                           "proxy_rate_limit_decisions_total{result=\"limited\"} 7",
+                           "proxy_rate_limit_decisions_total{result=\"error_allowed\"} 0",
+                           "proxy_rate_limit_decisions_total{result=\"error_denied\"} 0",
+                           "proxy_redis_errors_total{reason=\"timeout\"} 2",
+                           "proxy_redis_errors_total{reason=\"unavailable\"} 0",
+                           "proxy_redis_errors_total{reason=\"error_reply\"} 0",
+                           "proxy_redis_errors_total{reason=\"overloaded\"} 0"}) {
+    EXPECT_NE(page.find("\n" + std::string(line) + "\n"), std::string::npos) << line << page;
+  }
+  EXPECT_EQ(page.find("result=\"other\""), std::string::npos);
+  s.redis_errors[known_redis_errors.size()] = 1;
+  page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  EXPECT_NE(page.find("\nproxy_redis_errors_total{reason=\"other\"} 1\n"), std::string::npos);
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

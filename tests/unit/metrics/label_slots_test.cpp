@@ -38,6 +38,19 @@ TEST(LabelSlots, AuthFailureReasonsAreTheDocumentedOnesOrOther) {
   }
 }
 
+TEST(LabelSlots, RateLimitResultsAndRedisErrorsAreTheDocumentedOnesOrOther) {
+  for (const std::string_view result : {"allowed", "limited", "error_allowed", "error_denied"}) {
+    EXPECT_EQ(rate_limit_result_label(rate_limit_result_slot(result)), result);
+  }
+  for (const std::string_view reason : {"timeout", "unavailable", "error_reply", "overloaded"}) {
+    EXPECT_EQ(redis_error_label(redis_error_slot(reason)), reason);
+  }
+  for (const std::string_view odd : {"", "Allowed", "10.0.0.1", "other"}) {
+    EXPECT_EQ(rate_limit_result_label(rate_limit_result_slot(odd)), "other") << odd;
+    EXPECT_EQ(redis_error_label(redis_error_slot(odd)), "other") << odd;
+  }
+}
+
 TEST(LabelSlots, CodesFrom100To599HaveTheirOwnSlot) {
   EXPECT_EQ(code_label(code_slot(100)), "100");
   EXPECT_EQ(code_label(code_slot(200)), "200");

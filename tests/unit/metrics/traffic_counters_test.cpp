@@ -167,6 +167,33 @@ TEST(TrafficCounters, AuthFailuresCountByReasonWithUnknownReasonsAsOther) {
   EXPECT_EQ(s.auth_failures[known_auth_failures.size()], 2U);  // made_up, other
 }
 
+TEST(TrafficCounters, RateLimitDecisionsAndRedisErrorsCountByLabel) {
+  TrafficCounters counters = make_counters();
+  const std::pair<std::string_view, std::string_view> decided[] = {{"allowed", ""},
+                                                                   {"allowed", ""},
+                                                                   {"limited", ""},
+                                                                   {"error_allowed", "timeout"},
+                                                                   {"error_denied", "unavailable"},
+                                                                   {"made_up", "made_up"},
+                                                                   {"", ""}};
+  for (const auto& [result, error] : decided) {
+    auto record = request("GET", 200);
+    record.rate_limit = result;
+    record.rate_limit_error = error;
+    counters.record(record);
+  }
+  const TrafficSnapshot s = counters.snapshot();
+  EXPECT_EQ(s.rate_limit_decisions[rate_limit_result_slot("allowed")], 2U);
+  EXPECT_EQ(s.rate_limit_decisions[rate_limit_result_slot("limited")], 1U);
+  EXPECT_EQ(s.rate_limit_decisions[rate_limit_result_slot("error_allowed")], 1U);
+  EXPECT_EQ(s.rate_limit_decisions[rate_limit_result_slot("error_denied")], 1U);
+  EXPECT_EQ(s.rate_limit_decisions[known_rate_limit_results.size()], 1U);
+  EXPECT_EQ(s.redis_errors[redis_error_slot("timeout")], 1U);
+  EXPECT_EQ(s.redis_errors[redis_error_slot("unavailable")], 1U);
+  EXPECT_EQ(s.redis_errors[redis_error_slot("error_reply")], 0U);
+  EXPECT_EQ(s.redis_errors[known_redis_errors.size()], 1U);
+}
+
 TEST(TrafficCounters, ConcurrentRecordsFromManyThreadsAddUpExactly) {
   TrafficCounters counters = make_counters();
   constexpr int threads = 8;

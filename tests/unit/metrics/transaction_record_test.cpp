@@ -37,6 +37,15 @@ TEST(TransactionRecord, TakesTheAuthFailureAttribute) {
   EXPECT_EQ(record_of(t.view()).auth_failure, "invalid_credentials");
 }
 
+TEST(TransactionRecord, TakesTheRateLimitAttributes) {
+  TransactionFixture t;
+  EXPECT_TRUE(record_of(t.view()).rate_limit.empty());
+  EXPECT_TRUE(record_of(t.view()).rate_limit_error.empty());
+  t.attributes = {{"rate_limit", "error_allowed"}, {"rate_limit_error", "timeout"}};
+  EXPECT_EQ(record_of(t.view()).rate_limit, "error_allowed");
+  EXPECT_EQ(record_of(t.view()).rate_limit_error, "timeout");
+}
+
 TEST(TransactionRecord, OriginFormRequestsAreAdmin) {
   TransactionFixture t;
   t.target = "/_metrics";

@@ -54,6 +54,29 @@ TEST(AbiMinor, CounterFillStopsAtTheCallersSize) {
   EXPECT_EQ(stats.tunnels_active, 42U);
 }
 
+TEST(AbiMinor, DnsCountersReachOnlyCallersThatKnowThem) {
+  CoreCounters counters;
+  counters.tunnels_active = 1;
+  counters.dns_lookups_ok = 2;
+  counters.dns_lookups_failed = 3;
+  counters.dns_lookups_timed_out = 4;
+  counters.dns_cache_hits = 5;
+  proxy_host_stats older{};
+  older.size = offsetof(proxy_host_stats, dns_lookups_ok);  // a 1.1 plugin's struct
+  older.dns_lookups_ok = 42;
+  counters.fill(older);
+  EXPECT_EQ(older.tunnels_active, 1U);
+  EXPECT_EQ(older.dns_lookups_ok, 42U);  // beyond its size: untouched
+
+  proxy_host_stats stats{};
+  stats.size = sizeof(stats);
+  counters.fill(stats);
+  EXPECT_EQ(stats.dns_lookups_ok, 2U);
+  EXPECT_EQ(stats.dns_lookups_failed, 3U);
+  EXPECT_EQ(stats.dns_lookups_timed_out, 4U);
+  EXPECT_EQ(stats.dns_cache_hits, 5U);
+}
+
 TEST(AbiMinor, TheProxyProtocolCounterReachesOneThreeReadersOnly) {
   CoreCounters counters;
   counters.tunnels_active = 1;
@@ -63,7 +86,7 @@ TEST(AbiMinor, TheProxyProtocolCounterReachesOneThreeReadersOnly) {
   counters.fill(current);
   EXPECT_EQ(current.proxy_protocol_refused, 9U);
   proxy_host_stats older{};
-  older.size = offsetof(proxy_host_stats, proxy_protocol_refused);  // a 1.2 reader
+  older.size = offsetof(proxy_host_stats, proxy_protocol_refused);  // an older reader
   older.proxy_protocol_refused = 42;
   counters.fill(older);
   EXPECT_EQ(older.tunnels_active, 1U);

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "allocation_counter.hpp"
+#include "plugin_host/attribute_list.hpp"
 #include "test_executor.hpp"
 #include "test_support.hpp"
 #include "thread_timer_service.hpp"
@@ -168,6 +170,42 @@ TEST_F(HookChainTest, CompletionBeforeTheHookReturnsNeedsNoWait) {
   const auto rejected = start("http://example.com/defer-sync-reject");
   ASSERT_TRUE(rejected->sync.has_value());
   EXPECT_EQ(rejected->sync->status, 429);
+}
+
+// A completion landing between the hook's return and the chain's suspension (the
+// plugin's thread racing the io thread) is taken without a wait; its attributes are set
+// as those of any other completion.
+TEST_F(HookChainTest, ACompletionBeforeTheChainSuspendsStillSetsItsAttributes) {
+  load({"good"});
+  for (const std::string target :
+       {"http://example.com/defer-attr", "http://example.com/defer-attr-reject"}) {
+    request_.target = target;
+    AttributeList attributes;
+    const DecidingHookArgs args{&info_, &view_, nullptr, &attributes};
+    auto progress = HookChain::run(registry_, DecidingHook::request, args);
+    ASSERT_NE(progress.pending, nullptr) << target;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // completes after 10 ms
+    auto chain =
+        HookChain::wait_for(registry_, DecidingHook::request, args, std::move(progress),
+                            executor_.poster(), [](HookDecision) { ADD_FAILURE() << "waited"; });
+    const std::optional<HookDecision> decision = chain->start();
+    ASSERT_TRUE(decision.has_value()) << target << ": completed already, nothing to wait for";
+    EXPECT_EQ(decision->allowed(), target.find("reject") == std::string::npos) << target;
+    EXPECT_EQ(attributes.get("deferred"), std::optional<std::string_view>("yes")) << target;
+  }
+}
+
+TEST_F(HookChainTest, AResumedChainSetsTheCompletionsAttributes) {
+  load({"good"});
+  AttributeList attributes;
+  request_.target = "http://example.com/defer-attr";
+  auto run = std::make_shared<Run>();
+  run->chain = HookChain::create(registry_, DecidingHook::request,
+                                 {&info_, &view_, nullptr, &attributes}, executor_.poster(),
+                                 [run](HookDecision decision) { run->done = std::move(decision); });
+  run->sync = run->chain->start();
+  EXPECT_TRUE(wait(*run).allowed());
+  EXPECT_EQ(attributes.get("deferred"), std::optional<std::string_view>("yes"));
 }
 
 TEST_F(HookChainTest, DeferralCompletedFromTheHostTimer) {

@@ -129,6 +129,24 @@ typedef struct proxy_decision {
 #define PROXY_ATTRIBUTE_AUTH_FAILURE "auth_failure"
 #define PROXY_AUTH_FAILURE_INVALID "invalid_credentials"
 #define PROXY_AUTH_FAILURE_THROTTLED "too_many_failures"
+/* Set by a rate limiter on every decision it makes: PROXY_RATE_LIMIT_ALLOWED or
+ * PROXY_RATE_LIMIT_LIMITED, or, when its shared store (Redis) gave no answer, what its
+ * on_error policy made of that: PROXY_RATE_LIMIT_ERROR_ALLOWED or
+ * PROXY_RATE_LIMIT_ERROR_DENIED. proxy_rate_limit_decisions_total{result} counts them. */
+#define PROXY_ATTRIBUTE_RATE_LIMIT "rate_limit"
+#define PROXY_RATE_LIMIT_ALLOWED "allowed"
+#define PROXY_RATE_LIMIT_LIMITED "limited"
+#define PROXY_RATE_LIMIT_ERROR_ALLOWED "error_allowed"
+#define PROXY_RATE_LIMIT_ERROR_DENIED "error_denied"
+/* Beside an error result: why the store gave no answer. PROXY_RATE_LIMIT_ERROR_TIMEOUT (not
+ * within its timeout), PROXY_RATE_LIMIT_ERROR_UNAVAILABLE (no connection, or it was lost),
+ * PROXY_RATE_LIMIT_ERROR_REPLY (an error reply), PROXY_RATE_LIMIT_ERROR_OVERLOADED (too
+ * many decisions already waiting: not asked). proxy_redis_errors_total{reason} counts them. */
+#define PROXY_ATTRIBUTE_RATE_LIMIT_ERROR "rate_limit_error"
+#define PROXY_RATE_LIMIT_ERROR_TIMEOUT "timeout"
+#define PROXY_RATE_LIMIT_ERROR_UNAVAILABLE "unavailable"
+#define PROXY_RATE_LIMIT_ERROR_REPLY "error_reply"
+#define PROXY_RATE_LIMIT_ERROR_OVERLOADED "overloaded"
 
 typedef struct proxy_conn_info {
   size_t size;
@@ -251,12 +269,31 @@ typedef struct proxy_completion proxy_completion;
 typedef void (*proxy_timer_fn)(void* user, int cancelled);
 
 /* Counters the core keeps, read with host->get_stats (since 1.1). */
+/* The upper bounds of the DNS lookup duration buckets in proxy_host_stats, in
+ * microseconds: 1 ms to 10 s. Use as `static const uint64_t b[] = PROXY_DNS_DURATION_BOUNDS_US;`.
+ */
+#define PROXY_DNS_DURATION_BOUNDS_US \
+  { 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 10000000 }
+#define PROXY_DNS_DURATION_BUCKETS 13 /* the bounds above, and one for slower lookups */
+
 typedef struct proxy_host_stats {
   size_t size;                  /* set by the caller; the host fills what fits */
   uint64_t connections_active;  /* admitted and not yet closed */
   uint64_t connections_total;   /* admitted since start */
   uint64_t connections_refused; /* closed at once: server.max_connections(_per_ip) */
   uint64_t tunnels_active;      /* CONNECT tunnels established and not yet closed */
+  /* since 1.3: upstream host name lookups. A lookup is one question to the name servers
+   * (concurrent requests for one name share it); an answer from the cache asks none. */
+  uint64_t dns_lookups_ok;        /* answered with at least one address */
+  uint64_t dns_lookups_failed;    /* no such name, no address, or the servers failed */
+  uint64_t dns_lookups_timed_out; /* no answer within upstream.dns.timeout */
+  uint64_t dns_cache_hits;        /* requests answered from the cache */
+  /* since 1.3: how long those lookups took, ended by an answer or the timeout. Bucket i
+   * counts lookups that took at most PROXY_DNS_DURATION_BOUNDS_US[i] microseconds (and
+   * more than the bound before it); the last bucket counts the slower ones. Not
+   * cumulative. */
+  uint64_t dns_lookup_duration_buckets[PROXY_DNS_DURATION_BUCKETS];
+  uint64_t dns_lookup_duration_sum_us;
   /* since 1.3: connections closed because server.proxy_protocol required a PROXY header:
    * from a peer outside `trusted`, or whose header was malformed, cut short or late */
   uint64_t proxy_protocol_refused;

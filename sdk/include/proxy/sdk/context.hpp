@@ -1,8 +1,11 @@
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <list>
 #include <memory>
 #include <stdexcept>
@@ -50,9 +53,19 @@ struct HostStats {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t tunnels_active = 0;
+  std::uint64_t dns_lookups_ok = 0;  // 0 on a host older than ABI 1.3, as the rest below
+  std::uint64_t dns_lookups_failed = 0;
+  std::uint64_t dns_lookups_timed_out = 0;
+  std::uint64_t dns_cache_hits = 0;
+  // Per bucket of dns_lookup_duration_bounds_us (not cumulative); the last is slower.
+  std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
+  std::uint64_t dns_lookup_duration_sum_us = 0;
   // Closed because server.proxy_protocol required a header (ABI 1.3; 0 on older hosts).
   std::uint64_t proxy_protocol_refused = 0;
 };
+
+inline constexpr std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS - 1>
+    dns_lookup_duration_bounds_us = PROXY_DNS_DURATION_BOUNDS_US;
 
 struct AdminRequest {
   std::string_view method;
@@ -145,6 +158,13 @@ class PluginContext {
     stats.connections_total = raw.connections_total;
     stats.connections_refused = raw.connections_refused;
     stats.tunnels_active = raw.tunnels_active;
+    stats.dns_lookups_ok = raw.dns_lookups_ok;
+    stats.dns_lookups_failed = raw.dns_lookups_failed;
+    stats.dns_lookups_timed_out = raw.dns_lookups_timed_out;
+    stats.dns_cache_hits = raw.dns_cache_hits;
+    std::copy(std::begin(raw.dns_lookup_duration_buckets),
+              std::end(raw.dns_lookup_duration_buckets), stats.dns_lookup_duration_buckets.begin());
+    stats.dns_lookup_duration_sum_us = raw.dns_lookup_duration_sum_us;
     stats.proxy_protocol_refused = raw.proxy_protocol_refused;
     return stats;
   }

@@ -157,6 +157,18 @@ inline constexpr std::string_view attribute_user = PROXY_ATTRIBUTE_USER;
 inline constexpr std::string_view attribute_auth_failure = PROXY_ATTRIBUTE_AUTH_FAILURE;
 inline constexpr std::string_view auth_failure_invalid = PROXY_AUTH_FAILURE_INVALID;
 inline constexpr std::string_view auth_failure_throttled = PROXY_AUTH_FAILURE_THROTTLED;
+// What a rate limiter decided (see PROXY_ATTRIBUTE_RATE_LIMIT in abi.h), and, when its
+// store gave no answer, why (PROXY_ATTRIBUTE_RATE_LIMIT_ERROR).
+inline constexpr std::string_view attribute_rate_limit = PROXY_ATTRIBUTE_RATE_LIMIT;
+inline constexpr std::string_view rate_limit_allowed = PROXY_RATE_LIMIT_ALLOWED;
+inline constexpr std::string_view rate_limit_limited = PROXY_RATE_LIMIT_LIMITED;
+inline constexpr std::string_view rate_limit_error_allowed = PROXY_RATE_LIMIT_ERROR_ALLOWED;
+inline constexpr std::string_view rate_limit_error_denied = PROXY_RATE_LIMIT_ERROR_DENIED;
+inline constexpr std::string_view attribute_rate_limit_error = PROXY_ATTRIBUTE_RATE_LIMIT_ERROR;
+inline constexpr std::string_view rate_limit_error_timeout = PROXY_RATE_LIMIT_ERROR_TIMEOUT;
+inline constexpr std::string_view rate_limit_error_unavailable = PROXY_RATE_LIMIT_ERROR_UNAVAILABLE;
+inline constexpr std::string_view rate_limit_error_reply = PROXY_RATE_LIMIT_ERROR_REPLY;
+inline constexpr std::string_view rate_limit_error_overloaded = PROXY_RATE_LIMIT_ERROR_OVERLOADED;
 
 // The promise to finish a deferred decision. Move-only; complete() takes effect once.
 // Dropping it uncompleted fails closed: the transaction is rejected with 500.

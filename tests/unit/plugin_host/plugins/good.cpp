@@ -94,9 +94,12 @@ class GoodPlugin final : public proxy::sdk::Plugin {
  private:
   Decision defer(const proxy::sdk::Connection& conn, const std::string& target) {
     Completion completion = conn.defer();
-    const Decision answer = target.find("reject") != std::string::npos
-                                ? Decision::reject(429, "deferred reject")
-                                : Decision::allow();
+    Decision answer = target.find("reject") != std::string::npos
+                          ? Decision::reject(429, "deferred reject")
+                          : Decision::allow();
+    if (target.find("attr") != std::string::npos) {
+      answer.with_attribute("deferred", "yes");
+    }
     if (target.find("defer-sync") != std::string::npos) {
       completion.complete(answer);
     } else if (target.find("defer-timer") != std::string::npos) {
