@@ -19,6 +19,7 @@ packages=(
   apache2-utils  # proxy_auth tests: htpasswd, as operators make the users file
   libhiredis-dev  # rate_limiter: the Redis client of backend: redis
   redis-server  # rate_limiter tests: a real Redis each test starts on a port of its own
+  haproxy  # PROXY protocol tests: a real balancer sending v1 and v2 headers (run by the tests)
 )
 
 sudo_cmd=()

@@ -19,6 +19,28 @@
 
 namespace proxy::config {
 
+// server.proxy_protocol.mode: whether the listener expects a PROXY protocol header.
+enum class ProxyProtocolMode {
+  off,       // no header: the peer is the client (the default)
+  required,  // every connection starts with one (v1 or v2), and only from `trusted` peers
+};
+
+inline const char* proxy_protocol_mode_name(ProxyProtocolMode mode) {
+  return mode == ProxyProtocolMode::required ? "required" : "off";
+}
+
+// Behind an L4 load balancer (HAProxy, a cloud NLB) that reports each client in a PROXY
+// protocol header.
+struct ProxyProtocolConfig {
+  ProxyProtocolMode mode = ProxyProtocolMode::off;
+  // The balancers: a connection from any other peer is closed when mode is required.
+  std::vector<Network> trusted{*parse_network("127.0.0.0/8")};
+  // The whole header must arrive this long after accept, else the connection is closed.
+  std::chrono::milliseconds timeout{3000};
+
+  bool operator==(const ProxyProtocolConfig&) const = default;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1";  // never 0.0.0.0 by default: an open proxy is a liability
   std::uint16_t port = 8888;         // 0 = let the OS pick a free port (used by tests)
@@ -32,6 +54,7 @@ struct ServerConfig {
   // IPv6 clients count as one client per prefix of this length for max_connections_per_ip
   // and the rate limiter: a /64 is what one subscriber gets and can rotate through freely.
   unsigned ipv6_client_prefix = 64;
+  ProxyProtocolConfig proxy_protocol;
 
   bool operator==(const ServerConfig&) const = default;
 };

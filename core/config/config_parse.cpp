@@ -193,13 +193,47 @@ std::vector<std::string> read_protocols(const YamlNode& node, const std::string&
   return protocols;
 }
 
+void parse_proxy_protocol(const YamlNode* map, const std::string& path,
+                          ProxyProtocolConfig& proxy_protocol) {
+  if (map == nullptr) {
+    return;
+  }
+  check_keys(*map, path, {"mode", "trusted", "timeout"});
+  if (const YamlNode* node = value_of(map, "mode")) {
+    const std::string where = child(path, "mode");
+    const std::string expected = "one of off, required";
+    const std::string text = read_string(*node, where, expected);
+    if (text == "off") {
+      proxy_protocol.mode = ProxyProtocolMode::off;
+    } else if (text == "required") {
+      proxy_protocol.mode = ProxyProtocolMode::required;
+    } else {
+      fail(*node, where, expected);
+    }
+  }
+  const YamlNode* trusted = value_of(map, "trusted");
+  if (trusted != nullptr) {
+    proxy_protocol.trusted = read_networks(*trusted, child(path, "trusted"));
+  }
+  if (const YamlNode* node = value_of(map, "timeout")) {
+    proxy_protocol.timeout = read_seconds(*node, child(path, "timeout"), false, 3600);
+  }
+  // The default list is not empty, so an empty one was written here.
+  if (proxy_protocol.mode == ProxyProtocolMode::required && proxy_protocol.trusted.empty() &&
+      trusted != nullptr) {
+    throw ConfigError(trusted->file, child(path, "trusted"), trusted->line,
+                      "expected at least one network with mode: required (the load balancers "
+                      "allowed to send the PROXY header), got an empty list");
+  }
+}
+
 void parse_server(const YamlNode* map, const std::string& path, ServerConfig& server) {
   if (map == nullptr) {
     return;
   }
   check_keys(*map, path,
              {"listen", "port", "workers", "max_connections", "max_connections_per_ip",
-              "shutdown_grace", "shutdown_delay", "ipv6_client_prefix"});
+              "shutdown_grace", "shutdown_delay", "ipv6_client_prefix", "proxy_protocol"});
   if (const YamlNode* node = value_of(map, "listen")) {
     const std::string where = child(path, "listen");
     const std::string expected = "an IPv4 or IPv6 address literal (e.g. 127.0.0.1 or ::1)";
@@ -233,6 +267,8 @@ void parse_server(const YamlNode* map, const std::string& path, ServerConfig& se
     server.ipv6_client_prefix =
         static_cast<unsigned>(read_integer(*node, child(path, "ipv6_client_prefix"), 1, 128));
   }
+  parse_proxy_protocol(section(*map, path, "proxy_protocol"), child(path, "proxy_protocol"),
+                       server.proxy_protocol);
 }
 
 void parse_dns(const YamlNode* map, const std::string& path, DnsConfig& dns) {

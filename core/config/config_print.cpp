@@ -171,6 +171,12 @@ std::string print_config(const Config& config) {
   emit_seconds(out, "shutdown_grace", config.server.shutdown_grace);
   emit_seconds(out, "shutdown_delay", config.server.shutdown_delay);
   emit_number(out, "ipv6_client_prefix", config.server.ipv6_client_prefix);
+  out << YAML::Key << "proxy_protocol" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "mode" << YAML::Value;
+  emit_string(out, proxy_protocol_mode_name(config.server.proxy_protocol.mode));
+  emit_networks(out, "trusted", config.server.proxy_protocol.trusted);
+  emit_seconds(out, "timeout", config.server.proxy_protocol.timeout);
+  out << YAML::EndMap;
   out << YAML::EndMap;
 
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;

@@ -25,6 +25,14 @@ class ConnectionLimits {
   bool try_acquire(const std::string& ip);
   void release(const std::string& ip);
 
+  // The two caps one at a time, for a connection whose client is known only after it
+  // spoke (PROXY protocol): a slot of max_connections at accept, the client's share of
+  // max_connections_per_ip once known. False counts nothing.
+  bool try_acquire_slot();
+  void release_slot();
+  bool try_acquire_client(const std::string& ip);
+  void release_client(const std::string& ip);
+
   std::size_t active() const { return active_.load(std::memory_order_relaxed); }
 
  private:

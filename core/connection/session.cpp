@@ -50,24 +50,51 @@ Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket cli
 
 Session::~Session() {
   if (admitted_) {
-    context_.limits.release(conn_.client_key);
+    context_.limits.release_client(conn_.client_key);
     context_.registry.counters().connections_active.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (holds_slot_) {
+    context_.limits.release_slot();
   }
 }
 
 void Session::start() {
-  if (!context_.limits.try_acquire(conn_.client_key)) {
+  // With PROXY protocol the peer is a balancer and the client is known only once its
+  // header is read: until then the connection holds a slot of max_connections (which,
+  // with the header timeout, bounds a flood of slow headers) but no per-client share.
+  const bool proxied =
+      context_.config.server.proxy_protocol.mode == config::ProxyProtocolMode::required;
+  if (proxied && !config::any_contains(context_.config.server.proxy_protocol.trusted,
+                                       config::parse_ip_address(conn_.client_ip))) {
+    refuse_proxy_protocol("the peer is not in server.proxy_protocol.trusted");
+    return;
+  }
+  if (!context_.limits.try_acquire_slot()) {
     spdlog::debug("conn {}: refused {}: connection limit reached", conn_.id, conn_.client_ip);
     context_.registry.counters().connections_refused.fetch_add(1, std::memory_order_relaxed);
     close_all();
     return;
   }
-  admitted_ = true;
-  auto& counters = context_.registry.counters();
-  counters.connections_active.fetch_add(1, std::memory_order_relaxed);
-  counters.connections_total.fetch_add(1, std::memory_order_relaxed);
+  holds_slot_ = true;
+  if (!proxied && !admit_client()) {
+    return;
+  }
   tracker_.add(this, client_.socket().get_executor());
   spawn(&Session::run);
+}
+
+bool Session::admit_client() {
+  auto& counters = context_.registry.counters();
+  if (!context_.limits.try_acquire_client(conn_.client_key)) {
+    spdlog::debug("conn {}: refused {}: connection limit reached", conn_.id, conn_.client_ip);
+    counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    close_all();
+    return false;
+  }
+  admitted_ = true;
+  counters.connections_active.fetch_add(1, std::memory_order_relaxed);
+  counters.connections_total.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void Session::spawn(asio::awaitable<void> (Session::*body)()) {
@@ -211,6 +238,13 @@ void Session::count_bytes(proxy_direction direction, std::string_view bytes) {
 // plain handler, holding no coroutine frame, no parser and no buffer (Asio's coroutine
 // machinery for one pending read costs more than a kilobyte per connection).
 asio::awaitable<void> Session::run() {
+  if (context_.config.server.proxy_protocol.mode == config::ProxyProtocolMode::required) {
+    const bool received = co_await receive_proxy_header();
+    if (!received) {
+      close_all();
+      co_return;
+    }
+  }
   const bool accepted = co_await accept_connection();
   if (!accepted) {
     close_all();

@@ -54,6 +54,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void spawn(asio::awaitable<void> (Session::*body)());
   // Waits for the client's next request without a coroutine, until timeouts.idle.
   void park();
+  // With server.proxy_protocol required: reads the PROXY header before anything else and
+  // makes the client it reports this connection's client (session_proxy_header.cpp);
+  // false when the connection was closed instead.
+  asio::awaitable<bool> receive_proxy_header();
+  void refuse_proxy_protocol(std::string_view why);
+  // Counts the client against max_connections_per_ip, once it is known; false when it
+  // was over its share and the connection was closed.
+  bool admit_client();
   // on_accept; false when a plugin closed the connection.
   asio::awaitable<bool> accept_connection();
   // Reads one request head (its first bytes are buffered) and handles it; returns
@@ -208,7 +216,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::ip::address client_address_;
   host::ConnectionData conn_;
   proxy_conn_info conn_info_{};
-  bool admitted_ = false;    // counted in the connection limits
+  bool holds_slot_ = false;  // counted in server.max_connections
+  bool admitted_ = false;    // counted per client, and in connections_active
   bool accept_ran_ = false;  // on_accept ran: on_connection_end follows at the close
 
   bool closed_ = false;

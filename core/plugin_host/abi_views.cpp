@@ -12,6 +12,7 @@ proxy_conn_info abi_conn_info(const ConnectionData& conn) {
   out.local_port = conn.local_port;
   out.worker = conn.worker;
   out.client_key = abi_str(conn.client_key);
+  out.peer_ip = abi_str(conn.peer_ip);
   return out;
 }
 

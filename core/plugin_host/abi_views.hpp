@@ -27,6 +27,7 @@ struct ConnectionData {
   std::uint16_t local_port = 0;
   std::uint32_t worker = 0;
   std::string client_key;  // see proxy_conn_info::client_key
+  std::string peer_ip;     // see proxy_conn_info::peer_ip: empty unless PROXY protocol is on
 };
 
 proxy_conn_info abi_conn_info(const ConnectionData& conn);

@@ -27,6 +27,7 @@ struct CoreCounters {
   std::atomic<std::uint64_t> dns_cache_hits{0};
   std::array<std::atomic<std::uint64_t>, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
   std::atomic<std::uint64_t> dns_lookup_duration_sum_us{0};
+  std::atomic<std::uint64_t> proxy_protocol_refused{0};
 
   // One lookup that ended (answered or timed out) after `took`.
   void observe_dns_lookup(std::chrono::microseconds took);

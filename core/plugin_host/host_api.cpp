@@ -186,6 +186,9 @@ void CoreCounters::fill(proxy_host_stats& out) const {
     }
     out.dns_lookup_duration_sum_us = dns_lookup_duration_sum_us.load(relaxed);
   }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, proxy_protocol_refused)) {
+    out.proxy_protocol_refused = proxy_protocol_refused.load(relaxed);
+  }
 }
 
 proxy_log_level current_log_level() {

@@ -100,6 +100,9 @@ void append_access_line(std::string& out, const sdk::Transaction& t) {
   } else {
     out += "null";
   }
+  // The load balancer the connection came through (PROXY protocol), null without one.
+  out += ",\"peer_ip\":";
+  append_text_or_null(out, t.peer_ip());
   out.push_back('}');
 }
 

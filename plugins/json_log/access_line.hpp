@@ -9,9 +9,10 @@ namespace proxy::plugins::json_log {
 // One access-log line for a transaction: a JSON object, without the newline, holding
 // exactly these fields in this order:
 //   ts, event, conn_id, client_ip, client_port, method, host, port, target, status, sni,
-//   bytes_in, bytes_out, duration_ms, decision, plugin, reason
+//   bytes_in, bytes_out, duration_ms, decision, plugin, reason, user, peer_ip
 // A field that does not apply is null, never absent: an empty string (method, host,
-// target, sni, plugin, reason), port 0 or status 0 (nothing sent). ts is the start of
+// target, sni, plugin, reason, peer_ip), port 0 or status 0 (nothing sent), a user
+// attribute no plugin set. ts is the start of
 // the transaction; duration_ms has microsecond resolution.
 //
 // The line is printable ASCII: strings go through append_json_string (json_escape.hpp),

@@ -70,6 +70,10 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
   out.family("proxy_connections_refused_total", "counter",
              "Client connections closed at once: server.max_connections(_per_ip) reached.");
   out.sample("proxy_connections_refused_total", {}, host.connections_refused);
+  out.family("proxy_proxy_protocol_refused_total", "counter",
+             "Client connections closed because server.proxy_protocol required a PROXY "
+             "header: from an untrusted peer, or whose header was malformed, cut short or late.");
+  out.sample("proxy_proxy_protocol_refused_total", {}, host.proxy_protocol_refused);
   out.family("proxy_tunnels_active", "gauge", "CONNECT tunnels open now.");
   out.sample("proxy_tunnels_active", {}, host.tunnels_active);
 

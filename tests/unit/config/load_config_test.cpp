@@ -39,6 +39,29 @@ TEST_F(LoadConfig, EmptyFileGivesDefaults) {
   EXPECT_EQ(config.upstream.dns.max_ttl, 300s);
   EXPECT_EQ(config.upstream.happy_eyeballs_delay, 250ms);
   EXPECT_EQ(config.upstream.upgrade_allowed, std::vector<std::string>{"websocket"});
+  EXPECT_EQ(config.server.proxy_protocol.mode, ProxyProtocolMode::off);
+  ASSERT_EQ(config.server.proxy_protocol.trusted.size(), 1U);
+  EXPECT_EQ(config.server.proxy_protocol.trusted[0].text, "127.0.0.0/8");
+  EXPECT_EQ(config.server.proxy_protocol.timeout, 3s);
+}
+
+TEST_F(LoadConfig, ReadsProxyProtocol) {
+  const auto file = write("pp.yaml", R"(
+server:
+  proxy_protocol:
+    mode: required
+    trusted: [10.0.0.0/8, "2001:db8::/32"]
+    timeout: 0.25
+)");
+  const ProxyProtocolConfig& proxy_protocol = load_config({file}).server.proxy_protocol;
+  EXPECT_EQ(proxy_protocol.mode, ProxyProtocolMode::required);
+  ASSERT_EQ(proxy_protocol.trusted.size(), 2U);
+  EXPECT_TRUE(proxy_protocol.trusted[0].contains("10.1.2.3"));
+  EXPECT_TRUE(proxy_protocol.trusted[1].contains("2001:db8::1"));
+  EXPECT_EQ(proxy_protocol.timeout, 250ms);
+  // `off` written plainly is the word, as the shipped file writes it.
+  const auto off = write("off.yaml", "server:\n  proxy_protocol:\n    mode: off\n");
+  EXPECT_EQ(load_config({off}).server.proxy_protocol.mode, ProxyProtocolMode::off);
 }
 
 TEST_F(LoadConfig, CommentsOnlyAndEmptySectionsGiveDefaults) {

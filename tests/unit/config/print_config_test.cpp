@@ -27,6 +27,24 @@ TEST_F(PrintConfig, DefaultsRoundTrip) {
   expect_round_trip(Config{});
 }
 
+TEST_F(PrintConfig, ProxyProtocolRoundTrips) {
+  const std::string defaults = print_config(Config{});
+  EXPECT_NE(defaults.find("  proxy_protocol:\n    mode: \"off\"\n    trusted: [127.0.0.0/8]\n"
+                          "    timeout: 3\n"),
+            std::string::npos)
+      << defaults;
+  const auto file = write("pp.yaml", R"(
+server:
+  proxy_protocol: {mode: required, trusted: [10.1.2.3/8, "fd00::/8"], timeout: 0.5}
+)");
+  const Config config = load_config({file});
+  const std::string text = print_config(config);
+  EXPECT_NE(text.find("mode: required"), std::string::npos) << text;
+  EXPECT_NE(text.find("trusted: [10.0.0.0/8, \"fd00::/8\"]"), std::string::npos) << text;
+  EXPECT_NE(text.find("timeout: 0.5"), std::string::npos) << text;
+  expect_round_trip(config);
+}
+
 TEST_F(PrintConfig, EverythingRoundTrips) {
   const auto file = write("full.yaml", R"(
 server:

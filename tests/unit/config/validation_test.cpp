@@ -71,7 +71,10 @@ TEST_F(Validation, UnknownKeys) {
                "logging, plugins)");
   expect_error("server:\n  listen: 127.0.0.1\n  prot: 8080\n", "server.prot", 3,
                "unknown key 'prot' (allowed: listen, port, workers, max_connections, "
-               "max_connections_per_ip, shutdown_grace, shutdown_delay, ipv6_client_prefix)");
+               "max_connections_per_ip, shutdown_grace, shutdown_delay, ipv6_client_prefix, "
+               "proxy_protocol)");
+  expect_error("server:\n  proxy_protocol:\n    version: 2\n", "server.proxy_protocol.version", 3,
+               "unknown key 'version' (allowed: mode, trusted, timeout)");
   expect_error("limits:\n  max_body: 1\n", "limits.max_body", 2, "unknown key 'max_body'");
   expect_error("timeouts:\n  read: 1\n", "timeouts.read", 2, "allowed: header_read, connect");
   expect_error("upstream:\n  deny: []\n", "upstream.deny", 2,
@@ -341,6 +344,44 @@ TEST_F(Validation, UnknownKeyInLaterFileNamesThatFile) {
   EXPECT_EQ(error.file(), local.string());
   EXPECT_EQ(error.key_path(), "server.prot");
   EXPECT_EQ(error.line(), 3);
+}
+
+TEST_F(Validation, ProxyProtocol) {
+  const std::string where = "server.proxy_protocol";
+  expect_error("server:\n  proxy_protocol: required\n", where, 2, "expected a map");
+  for (const char* mode : {"on", "v2", "\"\"", "[required]"}) {
+    expect_error(std::string("server:\n  proxy_protocol:\n    mode: ") + mode + "\n",
+                 where + ".mode", 3, "expected one of off, required");
+  }
+  // A YAML boolean is not a mode (under YAML 1.2 `off` is the word, not false).
+  expect_error("server:\n  proxy_protocol:\n    mode: false\n", where + ".mode", 3,
+               "expected one of off, required, got \"false\"");
+  expect_error("server:\n  proxy_protocol:\n    trusted: [10.0.0.0/8, 10.0.0.1/40]\n",
+               where + ".trusted[1]", 3, "expected a network in CIDR form");
+  expect_error("server:\n  proxy_protocol:\n    trusted: 10.0.0.0/8\n", where + ".trusted", 3,
+               "expected a list of networks");
+  for (const char* timeout : {"0", "3601", "-1", "soon"}) {
+    expect_error(std::string("server:\n  proxy_protocol:\n    timeout: ") + timeout + "\n",
+                 where + ".timeout", 3,
+                 "expected a number of seconds greater than 0 and at most 3600");
+  }
+  const std::string empty = "expected at least one network with mode: required";
+  expect_error("server:\n  proxy_protocol:\n    mode: required\n    trusted: []\n",
+               where + ".trusted", 4, empty);
+  expect_error("server:\n  proxy_protocol:\n    mode: required\n    trusted:\n", where + ".trusted",
+               4, empty);
+  // An empty list is fine while the mode is off.
+  const auto off = write("off.yaml", "server:\n  proxy_protocol:\n    trusted: []\n");
+  EXPECT_TRUE(load_config({off}).server.proxy_protocol.trusted.empty());
+}
+
+TEST_F(Validation, ProxyProtocolTrustedEmptiedInAnotherFileIsNamed) {
+  const auto base = write("base.yaml", "server:\n  proxy_protocol:\n    mode: required\n");
+  const auto local = write("local.yaml", "\nserver:\n  proxy_protocol:\n    trusted: []\n");
+  const ConfigError error = error_of({base, local});
+  EXPECT_EQ(error.file(), local.string());
+  EXPECT_EQ(error.key_path(), "server.proxy_protocol.trusted");
+  EXPECT_EQ(error.line(), 4);
 }
 
 TEST_F(Validation, UnsupportedTag) {

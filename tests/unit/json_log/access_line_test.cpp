@@ -18,9 +18,9 @@ using nlohmann::json;
 using testing::TransactionFixture;
 
 const std::vector<std::string> field_order = {
-    "ts",        "event",       "conn_id",  "client_ip", "client_port", "method",
-    "host",      "port",        "target",   "status",    "sni",         "bytes_in",
-    "bytes_out", "duration_ms", "decision", "plugin",    "reason",      "user"};
+    "ts",       "event",  "conn_id", "client_ip", "client_port", "method",    "host",
+    "port",     "target", "status",  "sni",       "bytes_in",    "bytes_out", "duration_ms",
+    "decision", "plugin", "reason",  "user",      "peer_ip"};
 
 std::vector<std::string> keys_in_order(const std::string& line) {
   std::vector<std::string> keys;
@@ -212,6 +212,7 @@ std::string reference_line(const sdk::Transaction& t) {
   line["plugin"] = text_or_null(t.decided_by());
   line["reason"] = text_or_null(t.reason());
   line["user"] = t.user() ? Json(std::string(*t.user())) : Json(nullptr);
+  line["peer_ip"] = text_or_null(t.peer_ip());
   return line.dump(-1, ' ', true, Json::error_handler_t::replace);
 }
 
@@ -222,6 +223,16 @@ TEST(AccessLine, TheUserAttributeIsAFieldAndNullWhenUnset) {
   EXPECT_EQ(json::parse(format_access_line(fixture.view()))["user"], "alice \"admin\"");
   fixture.user = "";  // set, but empty: a name, not an absence
   EXPECT_EQ(json::parse(format_access_line(fixture.view()))["user"], "");
+}
+
+TEST(AccessLine, ThePeerIpIsTheBalancerAndNullWithoutPROXYProtocol) {
+  TransactionFixture fixture;
+  EXPECT_TRUE(json::parse(format_access_line(fixture.view()))["peer_ip"].is_null());
+  fixture.client_ip = "192.0.2.1";
+  fixture.peer_ip = "127.0.0.1";
+  const json line = json::parse(format_access_line(fixture.view()));
+  EXPECT_EQ(line["client_ip"], "192.0.2.1");
+  EXPECT_EQ(line["peer_ip"], "127.0.0.1");
 }
 
 TEST(AccessLine, SameBytesAsTheNlohmannObjectItReplaces) {
@@ -261,6 +272,7 @@ TEST(AccessLine, SameBytesAsTheNlohmannObjectItReplaces) {
     fixture.decided_by = text(12);
     fixture.reason = text(40);
     fixture.user = random() % 2 == 0 ? std::optional<std::string>(text(20)) : std::nullopt;
+    fixture.peer_ip = random() % 2 == 0 ? "" : "10.0.0." + text(3);
     const sdk::Transaction& view = fixture.view();
     ASSERT_EQ(format_access_line(view), reference_line(view)) << "round " << round;
   }

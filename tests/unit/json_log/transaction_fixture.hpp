@@ -30,6 +30,7 @@ struct TransactionFixture {
   std::string decided_by;
   std::string reason;
   std::optional<std::string> user;  // the "user" attribute; none when unset
+  std::string peer_ip;              // the balancer, with PROXY protocol; empty without
 
   // Valid while this fixture lives and is not changed.
   const sdk::Transaction& view() {
@@ -38,6 +39,7 @@ struct TransactionFixture {
     conn_.id = conn_id;
     conn_.client_ip = sdk::to_str(client_ip);
     conn_.client_port = client_port;
+    conn_.peer_ip = sdk::to_str(peer_ip);
     abi_ = proxy_transaction{};
     abi_.size = sizeof(abi_);
     abi_.kind = kind;

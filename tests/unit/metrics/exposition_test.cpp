@@ -86,6 +86,7 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_dns_lookup_duration_seconds", "histogram"},
       {"proxy_rate_limit_decisions_total", "counter"},
       {"proxy_redis_errors_total", "counter"},
+      {"proxy_proxy_protocol_refused_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -107,6 +108,7 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   host.dns_lookups_failed = 4;
   host.dns_lookups_timed_out = 5;
   host.dns_cache_hits = 12;
+  host.proxy_protocol_refused = 5;
   const std::string page = render_exposition(snapshot_with(1, 1), HistogramBounds({1}),
                                              HistogramBounds({1}), host, "1.2.3");
   EXPECT_NE(page.find("\nproxy_connections_active 3\n"), std::string::npos) << page;
@@ -118,6 +120,7 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   EXPECT_NE(page.find("\nproxy_dns_lookups_total{result=\"timeout\"} 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_dns_cache_hits_total 12\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_dns_lookup_duration_seconds_count 0\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_proxy_protocol_refused_total 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
 }
 

@@ -77,6 +77,22 @@ TEST(AbiMinor, DnsCountersReachOnlyCallersThatKnowThem) {
   EXPECT_EQ(stats.dns_cache_hits, 5U);
 }
 
+TEST(AbiMinor, TheProxyProtocolCounterReachesOneThreeReadersOnly) {
+  CoreCounters counters;
+  counters.tunnels_active = 1;
+  counters.proxy_protocol_refused = 9;
+  proxy_host_stats current{};
+  current.size = sizeof(current);
+  counters.fill(current);
+  EXPECT_EQ(current.proxy_protocol_refused, 9U);
+  proxy_host_stats older{};
+  older.size = offsetof(proxy_host_stats, proxy_protocol_refused);  // an older reader
+  older.proxy_protocol_refused = 42;
+  counters.fill(older);
+  EXPECT_EQ(older.tunnels_active, 1U);
+  EXPECT_EQ(older.proxy_protocol_refused, 42U);  // beyond its size: untouched
+}
+
 TEST(AbiMinor, PeekTimeoutIsTheLargestAnySniPluginAsksFor) {
   test::ThreadTimerService timers;
   PluginRegistry none(timers);

@@ -55,7 +55,7 @@ class HookChainTest : public ::testing::Test {
   test::ThreadTimerService timers_;
   test::TestExecutor executor_;  // outlives the registry: plugin threads may still post
   PluginRegistry registry_{timers_};
-  ConnectionData conn_{1, "198.51.100.7", 40000, "127.0.0.1", 8888, 0, "198.51.100.7"};
+  ConnectionData conn_{1, "198.51.100.7", 40000, "127.0.0.1", 8888, 0, "198.51.100.7", ""};
   proxy_conn_info info_ = abi_conn_info(conn_);
   RequestData request_{"GET", "", "example.com", 80, "/", 11, false, {}};
   RequestView view_{request_, true};

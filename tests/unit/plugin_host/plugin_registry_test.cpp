@@ -160,7 +160,7 @@ TEST(PluginRegistry, PluginLogsGoToTheDefaultLoggerPrefixedWithItsName) {
   PluginRegistry registry(timers);
   registry.load({"good"}, {plugin_dir()}, {});
 
-  ConnectionData conn{7, "192.0.2.1", 50000, "127.0.0.1", 8888, 0, "192.0.2.1"};
+  ConnectionData conn{7, "192.0.2.1", 50000, "127.0.0.1", 8888, 0, "192.0.2.1", ""};
   const proxy_conn_info info = abi_conn_info(conn);
   RequestData request{"GET", "http://example.com/", "example.com", 80, "/", 11, false, {}};
   RequestView view(request, true);

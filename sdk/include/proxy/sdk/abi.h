@@ -161,6 +161,11 @@ typedef struct proxy_conn_info {
    * server.ipv6_client_prefix bits in CIDR form ("2001:db8:1:2::/64"). Key per-client
    * state by this, so one subscriber cannot rotate through its IPv6 prefix. */
   proxy_str client_key;
+  /* since 1.3: with server.proxy_protocol.mode required, the address of the peer that
+   * sent the PROXY protocol header (the load balancer), while client_ip, client_port and
+   * client_key are the client it reported (or the peer itself for a LOCAL health check).
+   * Empty (len 0) when PROXY protocol is off: then the peer is the client. */
+  proxy_str peer_ip;
 } proxy_conn_info;
 
 /* Opaque handle to a header list the host owns; edited only via host callbacks. */
@@ -289,6 +294,9 @@ typedef struct proxy_host_stats {
    * cumulative. */
   uint64_t dns_lookup_duration_buckets[PROXY_DNS_DURATION_BUCKETS];
   uint64_t dns_lookup_duration_sum_us;
+  /* since 1.3: connections closed because server.proxy_protocol required a PROXY header:
+   * from a peer outside `trusted`, or whose header was malformed, cut short or late */
+  uint64_t proxy_protocol_refused;
 } proxy_host_stats;
 
 /* Callbacks the host gives a plugin at creation. `host` is the first argument of the

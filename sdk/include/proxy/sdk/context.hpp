@@ -60,6 +60,8 @@ struct HostStats {
   // Per bucket of dns_lookup_duration_bounds_us (not cumulative); the last is slower.
   std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
   std::uint64_t dns_lookup_duration_sum_us = 0;
+  // Closed because server.proxy_protocol required a header (ABI 1.3; 0 on older hosts).
+  std::uint64_t proxy_protocol_refused = 0;
 };
 
 inline constexpr std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS - 1>
@@ -163,6 +165,7 @@ class PluginContext {
     std::copy(std::begin(raw.dns_lookup_duration_buckets),
               std::end(raw.dns_lookup_duration_buckets), stats.dns_lookup_duration_buckets.begin());
     stats.dns_lookup_duration_sum_us = raw.dns_lookup_duration_sum_us;
+    stats.proxy_protocol_refused = raw.proxy_protocol_refused;
     return stats;
   }
 

@@ -68,6 +68,13 @@ class Connection {
     return PROXY_ABI_HAS(&info_, proxy_conn_info, client_key) ? to_view(info_.client_key)
                                                               : client_ip();
   }
+  // With PROXY protocol on (server.proxy_protocol), the load balancer the connection came
+  // through, while client_ip() is the client it reported; empty when PROXY protocol is
+  // off, or the host predates ABI 1.3.
+  std::string_view peer_ip() const {
+    return PROXY_ABI_HAS(&info_, proxy_conn_info, peer_ip) ? to_view(info_.peer_ip)
+                                                           : std::string_view();
+  }
 
   // Starts a deferred decision: return Decision::deferred() from the hook and complete
   // the Completion later, from any thread. Only on_accept, on_request and on_sni can
@@ -217,6 +224,12 @@ class Transaction {
   std::uint64_t conn_id() const { return t_.conn->id; }
   std::string_view client_ip() const { return to_view(t_.conn->client_ip); }
   std::uint16_t client_port() const { return t_.conn->client_port; }
+  // The load balancer's address with PROXY protocol on (see Connection::peer_ip()); empty
+  // when it is off, or the host predates ABI 1.3.
+  std::string_view peer_ip() const {
+    return PROXY_ABI_HAS(t_.conn, proxy_conn_info, peer_ip) ? to_view(t_.conn->peer_ip)
+                                                            : std::string_view();
+  }
   // The io thread the connection lives on: an index for per-thread state.
   std::uint32_t worker() const { return t_.conn->worker; }
   std::string_view method() const { return to_view(t_.method); }
