@@ -38,8 +38,12 @@ std::string escape_help(std::string_view help) {
 }
 
 std::string format_seconds(double seconds) {
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), seconds);
+  // Fixed, not the shortest form: 0.0001, never 1e-04, so an `le` label is what a query
+  // that names the bound in decimal (le="0.0001") matches. Room for the longest fixed
+  // form of a double (a denormal has some 330 digits after the point).
+  std::array<char, 400> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), seconds,
+                                    std::chars_format::fixed);
   return {buffer.data(), result.ptr};
 }
 

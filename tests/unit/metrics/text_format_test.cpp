@@ -30,8 +30,12 @@ TEST(TextFormat, MicrosecondsBecomeExactDecimalSeconds) {
   EXPECT_EQ(format_micros_as_seconds(18446744073709551615ULL), "18446744073709.551615");
 }
 
-TEST(TextFormat, SecondsUseTheShortestRoundTripForm) {
+TEST(TextFormat, SecondsAreTheShortestFixedForm) {
   EXPECT_EQ(format_seconds(0.005), "0.005");
+  EXPECT_EQ(format_seconds(0.0001), "0.0001");
+  EXPECT_EQ(format_seconds(0.0005), "0.0005");
+  EXPECT_EQ(format_seconds(1e9), "1000000000");
+  EXPECT_EQ(format_seconds(5e-324).size(), 326U);  // the smallest double, in full
   EXPECT_EQ(format_seconds(1), "1");
   EXPECT_EQ(format_seconds(2.5), "2.5");
   EXPECT_EQ(format_seconds(3600), "3600");
