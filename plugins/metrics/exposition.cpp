@@ -142,6 +142,10 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
                  traffic.redis_errors[slot]);
     }
   }
+  write_histogram(out, "proxy_redis_latency_seconds",
+                  "Time the rate limiter's Redis took to answer a decision, from the question to "
+                  "the answer; decisions it gave no answer for are in proxy_redis_errors_total.",
+                  redis_latency_bounds(), traffic.redis_latency);
 
   write_histogram(out, "proxy_request_duration_seconds",
                   "Time from a proxied request's head to the end of its response.", request_bounds,

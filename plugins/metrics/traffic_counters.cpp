@@ -41,6 +41,12 @@ HistogramSnapshot empty_histogram(const HistogramBounds& bounds) {
 
 }  // namespace
 
+const HistogramBounds& redis_latency_bounds() {
+  static const HistogramBounds bounds(
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+  return bounds;
+}
+
 // One io thread's counters, on cache lines of their own.
 struct alignas(64) TrafficCounters::Shard {
   std::array<Counter, method_slots> requests{};
@@ -53,6 +59,7 @@ struct alignas(64) TrafficCounters::Shard {
   std::array<Counter, auth_failure_slots> auth_failures{};
   std::array<Counter, rate_limit_result_slots> rate_limit_decisions{};
   std::array<Counter, redis_error_slots> redis_errors{};
+  HistogramCounts redis_latency;
 };
 
 TrafficCounters::TrafficCounters(HistogramBounds request_bounds, HistogramBounds tunnel_bounds)
@@ -120,12 +127,16 @@ void TrafficCounters::record(const TransactionRecord& record) {
   if (!record.rate_limit_error.empty()) {
     add(shard.redis_errors[redis_error_slot(record.rate_limit_error)], 1);
   }
+  if (record.rate_limit_store_us) {
+    shard.redis_latency.observe(redis_latency_bounds(), *record.rate_limit_store_us);
+  }
 }
 
 TrafficSnapshot TrafficCounters::snapshot() const {
   TrafficSnapshot out;
   out.request_duration = empty_histogram(request_bounds_);
   out.tunnel_duration = empty_histogram(tunnel_bounds_);
+  out.redis_latency = empty_histogram(redis_latency_bounds());
   const std::size_t named = plugins_.size();
   std::array<std::uint64_t, max_plugin_labels + 1> blocked{};
   for (const auto& slot : shards_) {
@@ -155,6 +166,7 @@ TrafficSnapshot TrafficCounters::snapshot() const {
     }
     shard->request_duration.add_to(request_bounds_, out.request_duration);
     shard->tunnel_duration.add_to(tunnel_bounds_, out.tunnel_duration);
+    shard->redis_latency.add_to(redis_latency_bounds(), out.redis_latency);
   }
   for (std::size_t i = 0; i < code_slots; ++i) {
     out.admin_responses[i] = read(admin_responses_[i]);

@@ -36,7 +36,12 @@ struct TrafficSnapshot {
   std::array<std::uint64_t, auth_failure_slots> auth_failures{};
   std::array<std::uint64_t, rate_limit_result_slots> rate_limit_decisions{};
   std::array<std::uint64_t, redis_error_slots> redis_errors{};
+  HistogramSnapshot redis_latency;
 };
+
+// The buckets of proxy_redis_latency_seconds. Fixed, not a setting: from 100 us (Redis on
+// the same host) to 1 s (far beyond any sensible redis.timeout_ms).
+const HistogramBounds& redis_latency_bounds();
 
 // Counters fed by on_close. Each io thread (Transaction::worker()) writes its own shard,
 // allocated the first time that thread records, so io threads never contend on a cache

@@ -1,5 +1,7 @@
 #include "transaction_record.hpp"
 
+#include <charconv>
+
 namespace proxy::plugins::metrics {
 namespace {
 
@@ -34,6 +36,19 @@ bool is_blocked(const sdk::Transaction& t) {
   return !t.decided_by().empty() && t.status() >= 400 && t.status() < 500;
 }
 
+std::optional<std::uint64_t> microseconds_in(std::optional<std::string_view> text) {
+  std::uint64_t value = 0;
+  if (!text || text->empty()) {
+    return std::nullopt;
+  }
+  const char* end = text->data() + text->size();
+  const auto [stop, error] = std::from_chars(text->data(), end, value);
+  if (error != std::errc() || stop != end) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 }  // namespace
 
 TransactionRecord record_of(const sdk::Transaction& t) {
@@ -53,6 +68,7 @@ TransactionRecord record_of(const sdk::Transaction& t) {
   record.rate_limit = t.attribute(sdk::attribute_rate_limit).value_or(std::string_view());
   record.rate_limit_error =
       t.attribute(sdk::attribute_rate_limit_error).value_or(std::string_view());
+  record.rate_limit_store_us = microseconds_in(t.attribute(sdk::attribute_rate_limit_store_us));
   return record;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "proxy/sdk/types.hpp"
@@ -33,6 +34,9 @@ struct TransactionRecord {
   // answer, why (rate_limit_error); empty when no rate limiter decided it.
   std::string_view rate_limit;
   std::string_view rate_limit_error;
+  // How long the rate limiter's shared store took to answer (rate_limit_store_us), when
+  // it answered; a value that is not a decimal number of microseconds is left out.
+  std::optional<std::uint64_t> rate_limit_store_us;
 };
 
 // Classifies a transaction:

@@ -25,7 +25,11 @@ class Inquiry {
 
   Inquiry(asio::io_context& io, std::string key, Clock::time_point deadline,
           std::unique_ptr<AnswerSink> sink, std::atomic<std::size_t>& in_flight)
-      : key_(std::move(key)), sink_(std::move(sink)), timer_(io), in_flight_(in_flight) {
+      : key_(std::move(key)),
+        sink_(std::move(sink)),
+        timer_(io),
+        in_flight_(in_flight),
+        asked_(Clock::now()) {
     timer_.expires_at(deadline);
   }
   // Answers `unavailable` when nothing did (the backend shutting down).
@@ -52,6 +56,10 @@ class Inquiry {
     sink->answer(answer);
   }
   asio::steady_timer& timer() { return timer_; }
+  // Since the question was asked: the latency a Redis answer reports.
+  std::chrono::microseconds waited() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - asked_);
+  }
 
   // A NOSCRIPT reply is answered by loading the script and asking once more.
   bool retried = false;
@@ -61,6 +69,7 @@ class Inquiry {
   std::unique_ptr<AnswerSink> sink_;
   asio::steady_timer timer_;
   std::atomic<std::size_t>& in_flight_;
+  Clock::time_point asked_;
 };
 
 }  // namespace proxy::plugins::rate_limiter

@@ -31,6 +31,11 @@ sdk::Decision with_result(sdk::Decision decision, std::string_view result) {
                                             std::string(result));
 }
 
+sdk::Decision with_store_wait(sdk::Decision decision, std::chrono::microseconds waited) {
+  return std::move(decision).with_attribute(std::string(sdk::attribute_rate_limit_store_us),
+                                            std::to_string(waited.count()));
+}
+
 }  // namespace
 
 RateLimitDecisions::RateLimitDecisions(const Limits& limits, const RedisSettings& redis)
@@ -48,9 +53,9 @@ sdk::Decision RateLimitDecisions::limited(std::chrono::milliseconds wait) const 
 sdk::Decision RateLimitDecisions::answer(const RemoteAnswer& answer) const {
   switch (answer.verdict) {
     case RemoteVerdict::allowed:
-      return allowed();
+      return with_store_wait(allowed(), answer.waited);
     case RemoteVerdict::limited:
-      return limited(answer.retry_after);
+      return with_store_wait(limited(answer.retry_after), answer.waited);
     case RemoteVerdict::timeout:
     case RemoteVerdict::unavailable:
     case RemoteVerdict::error_reply:

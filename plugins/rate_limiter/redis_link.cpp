@@ -262,16 +262,17 @@ void RedisLink::on_answer(redisReply* reply, const std::shared_ptr<Inquiry>& inq
       reply->element[0]->type == REDIS_REPLY_INTEGER &&
       reply->element[1]->type == REDIS_REPLY_INTEGER) {
     if (reply->element[0]->integer == 1) {
-      inquiry->answer(RemoteAnswer{RemoteVerdict::allowed, {}});
+      inquiry->answer(RemoteAnswer{RemoteVerdict::allowed, {}, inquiry->waited()});
     } else {
       const auto wait = std::max<long long>(reply->element[1]->integer, 1);
-      inquiry->answer(RemoteAnswer{RemoteVerdict::limited, std::chrono::milliseconds(wait)});
+      inquiry->answer(
+          RemoteAnswer{RemoteVerdict::limited, std::chrono::milliseconds(wait), inquiry->waited()});
     }
     return;
   }
   if (!is_error(reply)) {
     note_reply_error("an answer of reply type " + std::to_string(reply->type));
-    inquiry->answer(RemoteAnswer{RemoteVerdict::error_reply, {}});
+    inquiry->answer(RemoteAnswer{RemoteVerdict::error_reply, {}, inquiry->waited()});
     return;
   }
   const std::string error = reply_text(reply);

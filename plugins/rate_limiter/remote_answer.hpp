@@ -18,6 +18,8 @@ struct RemoteAnswer {
   RemoteVerdict verdict = RemoteVerdict::unavailable;
   // When limited: how long until a request of this key is admitted again.
   std::chrono::milliseconds retry_after{0};
+  // When Redis answered (allowed, limited, error_reply): from the question to the answer.
+  std::chrono::microseconds waited{0};
 };
 
 // Receives the answer to one question, exactly once.

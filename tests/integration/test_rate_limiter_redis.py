@@ -149,6 +149,11 @@ class SharedLimit(RedisLimiterTestCase):
             self.assertEqual(metrics.value("proxy_blocked_total", plugin="rate_limiter"), 1)
             for reason in ("timeout", "unavailable", "error_reply", "overloaded"):
                 self.assertEqual(metrics.value("proxy_redis_errors_total", reason=reason), 0)
+            # Every answered decision has its round trip in the latency histogram: on
+            # loopback well under the 200 ms timeout.
+            self.assertEqual(metrics.value("proxy_redis_latency_seconds_count"), 11)
+            self.assertEqual(metrics.value("proxy_redis_latency_seconds_bucket", le="0.1"), 11)
+            self.assertGreater(metrics.value("proxy_redis_latency_seconds_sum"), 0)
 
     def test_a_local_instance_beside_them_keeps_its_own_count(self):
         redis = self.start_redis()
@@ -238,6 +243,11 @@ class Outage(RedisLimiterTestCase):
 
         metrics = self.metrics(deny)
         self.assertGreaterEqual(metrics.value("proxy_redis_errors_total", reason="timeout"), 1)
+        # Decisions Redis never answered are errors, not latencies: the histogram counts
+        # exactly the decisions Redis made.
+        self.assertEqual(metrics.value("proxy_redis_latency_seconds_count"),
+                         metrics.value("proxy_rate_limit_decisions_total", result="allowed")
+                         + metrics.value("proxy_rate_limit_decisions_total", result="limited"))
         self.assertGreaterEqual(metrics.value("proxy_redis_errors_total", reason="unavailable"), 3)
         self.assertGreaterEqual(
             metrics.value("proxy_rate_limit_decisions_total", result="error_denied"), 4)

@@ -61,6 +61,7 @@ TrafficSnapshot snapshot_with(std::size_t request_buckets, std::size_t tunnel_bu
   TrafficSnapshot s;
   s.request_duration.counts.assign(request_buckets + 1, 0);
   s.tunnel_duration.counts.assign(tunnel_buckets + 1, 0);
+  s.redis_latency.counts.assign(redis_latency_bounds().size() + 1, 0);
   return s;
 }
 
@@ -86,6 +87,7 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_dns_lookup_duration_seconds", "histogram"},
       {"proxy_rate_limit_decisions_total", "counter"},
       {"proxy_redis_errors_total", "counter"},
+      {"proxy_redis_latency_seconds", "histogram"},
       {"proxy_proxy_protocol_refused_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
@@ -178,6 +180,23 @@ TEST(Exposition, RateLimitDecisionsAndRedisErrorsShowTheirLabelsAlways) {
   s.redis_errors[known_redis_errors.size()] = 1;
   page = render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
   EXPECT_NE(page.find("\nproxy_redis_errors_total{reason=\"other\"} 1\n"), std::string::npos);
+}
+
+TEST(Exposition, RedisLatencyIsAHistogramOnFixedBounds) {
+  TrafficSnapshot s = snapshot_with(1, 1);
+  s.redis_latency.counts[0] = 3;                              // at most 100 us
+  s.redis_latency.counts[3] = 1;                              // at most 1 ms
+  s.redis_latency.counts[redis_latency_bounds().size()] = 1;  // over 1 s
+  s.redis_latency.sum_us = 2'000'400;
+  const std::string page =
+      render_exposition(s, HistogramBounds({1}), HistogramBounds({1}), sdk::HostStats{}, "1");
+  const std::string name = "proxy_redis_latency_seconds";
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.0001\"} 3\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"0.001\"} 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"1\"} 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_bucket{le=\"+Inf\"} 5\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_sum 2.0004\n"), std::string::npos);
+  EXPECT_NE(page.find("\n" + name + "_count 5\n"), std::string::npos);
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

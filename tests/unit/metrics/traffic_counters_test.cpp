@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -192,6 +193,27 @@ TEST(TrafficCounters, RateLimitDecisionsAndRedisErrorsCountByLabel) {
   EXPECT_EQ(s.redis_errors[redis_error_slot("unavailable")], 1U);
   EXPECT_EQ(s.redis_errors[redis_error_slot("error_reply")], 0U);
   EXPECT_EQ(s.redis_errors[known_redis_errors.size()], 1U);
+}
+
+TEST(TrafficCounters, RedisLatencyCountsOnlyAnsweredDecisions) {
+  TrafficCounters counters = make_counters();
+  for (const std::optional<std::uint64_t> waited :
+       {std::optional<std::uint64_t>(80), std::optional<std::uint64_t>(900),
+        std::optional<std::uint64_t>(5'000'000), std::optional<std::uint64_t>()}) {
+    auto record = request("GET", 200);
+    record.rate_limit = "allowed";
+    record.rate_limit_store_us = waited;
+    counters.record(record);
+  }
+  const TrafficSnapshot s = counters.snapshot();
+  ASSERT_EQ(s.redis_latency.counts.size(), redis_latency_bounds().size() + 1);
+  EXPECT_EQ(s.redis_latency.counts[0], 1U);                              // <= 100 us
+  EXPECT_EQ(s.redis_latency.counts[3], 1U);                              // <= 1 ms
+  EXPECT_EQ(s.redis_latency.counts[redis_latency_bounds().size()], 1U);  // +Inf
+  EXPECT_EQ(std::accumulate(s.redis_latency.counts.begin(), s.redis_latency.counts.end(),
+                            std::uint64_t{0}),
+            3U);
+  EXPECT_EQ(s.redis_latency.sum_us, 5'000'980U);
 }
 
 TEST(TrafficCounters, ConcurrentRecordsFromManyThreadsAddUpExactly) {

@@ -46,6 +46,17 @@ TEST(TransactionRecord, TakesTheRateLimitAttributes) {
   EXPECT_EQ(record_of(t.view()).rate_limit_error, "timeout");
 }
 
+TEST(TransactionRecord, TakesTheStoreLatencyOnlyWhenItIsADecimalNumber) {
+  TransactionFixture t;
+  EXPECT_FALSE(record_of(t.view()).rate_limit_store_us.has_value());
+  t.attributes = {{"rate_limit", "allowed"}, {"rate_limit_store_us", "1234"}};
+  EXPECT_EQ(record_of(t.view()).rate_limit_store_us, 1234U);
+  for (const char* bad : {"", "12x", "-1", " 12", "99999999999999999999999"}) {
+    t.attributes = {{"rate_limit", "allowed"}, {"rate_limit_store_us", bad}};
+    EXPECT_FALSE(record_of(t.view()).rate_limit_store_us.has_value()) << bad;
+  }
+}
+
 TEST(TransactionRecord, OriginFormRequestsAreAdmin) {
   TransactionFixture t;
   t.target = "/_metrics";

@@ -52,6 +52,20 @@ TEST(RateLimitDecisions, RedisAnswersMapToTheSameDecisionsAsLocalOnes) {
   EXPECT_EQ(limited.retry_after_seconds(), 3U);
 }
 
+TEST(RateLimitDecisions, RedisDecisionsSayHowLongRedisTook) {
+  const RateLimitDecisions made = decisions(OnError::deny);
+  const sdk::Decision allowed =
+      made.answer(RemoteAnswer{RemoteVerdict::allowed, {}, std::chrono::microseconds(1500)});
+  EXPECT_EQ(attribute(allowed, "rate_limit_store_us"), "1500");
+  const sdk::Decision limited =
+      made.answer(RemoteAnswer{RemoteVerdict::limited, 2500ms, std::chrono::microseconds(80)});
+  EXPECT_EQ(attribute(limited, "rate_limit_store_us"), "80");
+  // No answer, no latency: those are counted as errors instead.
+  const sdk::Decision timeout = made.answer(RemoteAnswer{RemoteVerdict::timeout, {}});
+  EXPECT_EQ(attribute(timeout, "rate_limit_store_us"), std::nullopt);
+  EXPECT_EQ(attribute(made.allowed(), "rate_limit_store_us"), std::nullopt);
+}
+
 TEST(RateLimitDecisions, OnErrorAllowLetsTheRequestThroughAndSaysWhy) {
   const RateLimitDecisions made = decisions(OnError::allow);
   for (const auto& [verdict, why] : {std::pair{RemoteVerdict::timeout, "timeout"},

@@ -147,6 +147,10 @@ typedef struct proxy_decision {
 #define PROXY_RATE_LIMIT_ERROR_UNAVAILABLE "unavailable"
 #define PROXY_RATE_LIMIT_ERROR_REPLY "error_reply"
 #define PROXY_RATE_LIMIT_ERROR_OVERLOADED "overloaded"
+/* since 1.3: beside PROXY_RATE_LIMIT_ALLOWED or PROXY_RATE_LIMIT_LIMITED decided by a shared
+ * store: how long the store took to answer, from the decision's question to its answer, in
+ * whole microseconds as decimal digits. proxy_redis_latency_seconds is their histogram. */
+#define PROXY_ATTRIBUTE_RATE_LIMIT_STORE_US "rate_limit_store_us"
 
 typedef struct proxy_conn_info {
   size_t size;

@@ -169,6 +169,9 @@ inline constexpr std::string_view rate_limit_error_timeout = PROXY_RATE_LIMIT_ER
 inline constexpr std::string_view rate_limit_error_unavailable = PROXY_RATE_LIMIT_ERROR_UNAVAILABLE;
 inline constexpr std::string_view rate_limit_error_reply = PROXY_RATE_LIMIT_ERROR_REPLY;
 inline constexpr std::string_view rate_limit_error_overloaded = PROXY_RATE_LIMIT_ERROR_OVERLOADED;
+// How long the shared store took to answer (PROXY_ATTRIBUTE_RATE_LIMIT_STORE_US).
+inline constexpr std::string_view attribute_rate_limit_store_us =
+    PROXY_ATTRIBUTE_RATE_LIMIT_STORE_US;
 
 // The promise to finish a deferred decision. Move-only; complete() takes effect once.
 // Dropping it uncompleted fails closed: the transaction is rejected with 500.
