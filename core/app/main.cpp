@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   // A write to a closed pipe (stdout or stderr of a supervisor that went away) must be an
   // error for the writer, not the end of the process. Sockets send with MSG_NOSIGNAL.
   std::signal(SIGPIPE, SIG_IGN);
+  // `systemctl reload` must never end the proxy: until serving starts (and while it
+  // stops) a SIGHUP is ignored; while it serves, it reloads the configuration.
+  std::signal(SIGHUP, SIG_IGN);
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     CliOptions options;

@@ -8,12 +8,16 @@
 #include <string>
 
 #include "app/asio_timer_service.hpp"
+#include "app/config_reloader.hpp"
 #include "app/descriptor_limit.hpp"
 #include "app/exit_codes.hpp"
+#include "app/generation_builder.hpp"
+#include "app/generation_reaper.hpp"
 #include "app/io_pool.hpp"
 #include "app/listener.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_dirs.hpp"
+#include "app/reload_check.hpp"
 #include "app/service_notifier.hpp"
 #include "app/shutdown_sequence.hpp"
 #include "app/version.hpp"
@@ -56,14 +60,6 @@ std::vector<fs::path> config_files(const CliOptions& options, const fs::path& ex
   return config::config_files_to_load(options.config_files, default_file);
 }
 
-std::map<std::string, std::string> settings_as_json(const config::Config& config) {
-  std::map<std::string, std::string> out;
-  for (const auto& [name, settings] : config.plugins.settings) {
-    out.emplace(name, settings.dump());
-  }
-  return out;
-}
-
 int list_plugins(const std::vector<fs::path>& dirs, const config::Config& config) {
   const auto listings = host::discover_plugins(dirs, config.plugins.enabled);
   for (const auto& listing : listings) {
@@ -82,11 +78,35 @@ int list_plugins(const std::vector<fs::path>& dirs, const config::Config& config
   return exit_ok;
 }
 
+// What serve() needs besides the startup config.
+struct ServeInputs {
+  CliOptions options;  // a reload finds the files to read as startup did
+  fs::path exe_dir;
+  bool log_level_from_cli = false;  // then a reload leaves the level alone
+};
+
+// The next generation after `running`: the same files read again, merged and validated
+// completely, and every enabled plugin created afresh. Throws with the reason.
+std::unique_ptr<core::Generation> reload_generation(const core::Generation& running,
+                                                    const ServeInputs& inputs,
+                                                    const GenerationInputs& parts) {
+  // override.yaml beside the main file may have come or gone since.
+  config::Config next = config::load_config(config_files(inputs.options, inputs.exe_dir));
+  if (const std::string why = restart_needed(running.config, next); !why.empty()) {
+    throw std::runtime_error(why);
+  }
+  return build_generation(running.number + 1, std::move(next), parts);
+}
+
 // Runs the proxy until SIGINT or SIGTERM: then /_ready answers 503, and after
 // shutdown_delay it stops accepting, lets in-flight work finish for up to shutdown_grace,
-// and stops what is left.
-int serve(const config::Config& config, host::PluginRegistry& registry,
-          host::TimerService& timers) {
+// and stops what is left. SIGHUP reloads the configuration (ConfigReloader).
+// `first` counts into `counters` already.
+int serve(std::unique_ptr<core::Generation> first, const ServeInputs& inputs,
+          host::TimerService& timers, host::CoreCounters& counters) {
+  // A copy: generation 1, and its config, go once a reload replaced it and its last
+  // connection ended. What is read from this stays for the life of the process.
+  const config::Config config = first->config;
   // Declared before the pool, so they outlive every session the pool's contexts
   // still hold when they are destroyed.
   const DescriptorFit descriptors = fit_descriptor_limit(config.server.max_connections);
@@ -97,41 +117,55 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
         config.server.max_connections, descriptors.needed, descriptors.soft_limit,
         descriptors.max_connections);
   }
-  core::ProxyContext proxy(config, registry, descriptors.max_connections);
+  core::ProxyContext proxy(config, descriptors.max_connections);
+  GenerationReaper reaper;
+  GenerationInputs parts{&timers, &counters, &proxy.local_addresses, std::nullopt, inputs.exe_dir};
+  first->destinations =
+      std::make_unique<core::DestinationPolicy>(first->config.upstream, proxy.local_addresses);
+  core::Generation& starting = *first;
+  // Only the main thread reads or replaces it; sessions hold their own copy.
+  std::shared_ptr<const core::Generation> current = reaper.share(std::move(first));
+
   std::vector<core::SessionTracker> trackers;
   IoPool pool(config.server.workers);
   trackers.resize(pool.size());
   for (std::size_t i = 0; i < pool.size(); ++i) {
-    core::dns::install_resolver(pool.context(i), config.upstream.dns, proxy.dns_cache,
-                                registry.counters());
+    core::dns::install_resolver(pool.context(i), config.upstream.dns, proxy.dns_cache, counters);
   }
   asio::io_context main_context(1);
+  reaper.attach(main_context);
 
-  // Before anything announces readiness: a signal from then on must mean a clean stop.
+  // Before anything announces readiness: a signal from then on must mean a clean stop,
+  // and SIGHUP a reload.
   ShutdownSequence shutdown(main_context);
+  ConfigReloader reloader(main_context, counters);
 
-  Listener listener(main_context, pool, config.server.listen, config.server.port,
-                    [&](tcp::socket socket, std::size_t worker) {
-                      // The session lives on the worker that owns the socket, for life.
-                      const auto executor = socket.get_executor();
-                      asio::post(executor, [&, worker, s = std::move(socket)]() mutable {
-                        std::make_shared<core::Session>(proxy, trackers[worker], std::move(s),
-                                                        static_cast<std::uint32_t>(worker))
-                            ->start();
-                      });
-                    });
+  Listener listener(
+      main_context, pool, config.server.listen, config.server.port,
+      [&](tcp::socket socket, std::size_t worker) {
+        // The session lives on the worker that owns the socket, for life, and
+        // on the generation current when it was accepted.
+        const auto executor = socket.get_executor();
+        asio::post(executor, [&, worker, generation = current, s = std::move(socket)]() mutable {
+          std::make_shared<core::Session>(proxy, std::move(generation), trackers[worker],
+                                          std::move(s), static_cast<std::uint32_t>(worker))
+              ->start();
+        });
+      });
   const tcp::endpoint bound = listener.local_endpoint();
-  proxy.destinations.set_self(core::SelfEndpoint{bound.address(), bound.port()});
-  spdlog::info("listening on {}:{} with {} worker thread(s)", bound.address().to_string(),
-               bound.port(), pool.size());
+  parts.self = core::SelfEndpoint{bound.address(), bound.port()};
+  starting.destinations->set_self(*parts.self);  // before any session can see it
+  spdlog::info("listening on {}:{} with {} worker thread(s), configuration generation {}",
+               bound.address().to_string(), bound.port(), pool.size(), current->number);
 
   ShutdownSequence::Steps steps;
   steps.delay = config.server.shutdown_delay;
   steps.shutdown_begun = &proxy.shutdown_begun;
   steps.on_begin = [&](int signal_number) {
+    reloader.stop();
     notify_stopping();
     spdlog::info("received signal {}: stopping (grace {} ms)", signal_number,
-                 config.server.shutdown_grace.count());
+                 current->config.server.shutdown_grace.count());
   };
   steps.stop_accepting = [&] {
     listener.stop();
@@ -142,6 +176,23 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   };
   shutdown.arm(std::move(steps));
 
+  ConfigReloader::Steps reload;
+  reload.current = [&] { return current; };
+  reload.build = [&](const core::Generation& running) {
+    return reload_generation(running, inputs, parts);
+  };
+  reload.apply = [&](std::unique_ptr<core::Generation> next) {
+    // The few process-wide settings a reload may change, then the generation itself.
+    proxy.limits.set_max_per_ip(next->config.server.max_connections_per_ip);
+    shutdown.set_delay(next->config.server.shutdown_delay);
+    if (!inputs.log_level_from_cli) {
+      spdlog::default_logger()->set_level(spdlog::level::from_str(next->config.logging.level));
+    }
+    counters.config_generation.store(next->number, std::memory_order_relaxed);
+    current = reaper.share(std::move(next));  // the old one goes once its sessions have
+  };
+  reloader.arm(std::move(reload));
+
   host::HookWatchdog watchdog(pool.size());
   pool.start([&watchdog](std::size_t worker) { watchdog.bind_current_thread(worker); });
   listener.start();
@@ -149,7 +200,7 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   main_context.run();
 
   pool.release();
-  if (!pool.wait_for(config.server.shutdown_grace)) {
+  if (!pool.wait_for(current->config.server.shutdown_grace)) {
     spdlog::warn("shutdown grace passed: closing what is left");
     pool.stop();
   }
@@ -160,12 +211,18 @@ int serve(const config::Config& config, host::PluginRegistry& registry,
   for (std::size_t i = 0; i < pool.size(); ++i) {
     core::dns::remove_resolver(pool.context(i));  // c-ares sockets and timers, likewise
   }
+  // No io thread runs now: generations whose last session ended meanwhile are destroyed
+  // here, and the rest (sessions the pool still holds, the current one) when dropped.
+  reaper.detach();
+  main_context.restart();
+  main_context.poll();
   // No io thread runs now, but the contexts still exist: before they go, nothing a plugin
   // does later (a timer, its own thread completing a deferral) may reach them.
   if (const std::size_t abandoned = host::Deferral::cancel_all_pending()) {
     spdlog::info("{} deferred decision(s) still pending at shutdown were cancelled", abandoned);
   }
   timers.cancel_all();
+  current.reset();
   spdlog::info("stopped");
   return exit_ok;
 }
@@ -203,27 +260,24 @@ int run_app(const CliOptions& options) {
   }
 
   AsioTimerService timers;
-  host::PluginRegistry registry(
-      timers, version, static_cast<std::uint32_t>(IoPool::resolve_workers(config.server.workers)));
-  if (!config.files.empty()) {
-    registry.set_config_dir(fs::absolute(config.files.front()).parent_path().string());
-  }
+  // The process's counters: every generation's plugins read these same ones.
+  host::CoreCounters counters;
+  std::unique_ptr<core::Generation> first;
   try {
-    registry.load(config.plugins.enabled, dirs, settings_as_json(config));
-    registry.require_http_parser();
+    first = build_generation(1, config, GenerationInputs{&timers, &counters, nullptr, {}, exe_dir});
   } catch (const host::PluginError& e) {
     print_error(e.what());
     return exit_usage_error;
   }
 
-  for (const auto& plugin : registry.plugins()) {
+  for (const auto& plugin : first->registry->plugins()) {
     spdlog::debug("loaded plugin {} {} from {}", plugin.name, plugin.info.version,
                   plugin.path.string());
   }
 
   if (options.command == Command::check_config) {
     std::string plugins;
-    for (const auto& plugin : registry.plugins()) {
+    for (const auto& plugin : first->registry->plugins()) {
       plugins += (plugins.empty() ? "" : ", ") + plugin.name + " " + plugin.info.version;
     }
     std::printf("config OK; plugins: %s\n", plugins.c_str());
@@ -231,7 +285,8 @@ int run_app(const CliOptions& options) {
   }
 
   try {
-    return serve(config, registry, timers);
+    const ServeInputs inputs{options, exe_dir, options.log_level.has_value()};
+    return serve(std::move(first), inputs, timers, counters);
   } catch (const boost::system::system_error& e) {
     print_error("cannot listen on " + config.server.listen + ":" +
                 std::to_string(config.server.port) + ": " + e.code().message());

@@ -31,6 +31,8 @@ class ShutdownSequence {
   };
   // Waits for the first signal, then runs `steps`.
   void arm(Steps steps);
+  // A reload's new server.shutdown_delay, for a shutdown that has not begun yet.
+  void set_delay(std::chrono::milliseconds delay) { steps_.delay = delay; }
 
  private:
   void begin(int signal_number);

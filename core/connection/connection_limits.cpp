@@ -40,7 +40,7 @@ bool ConnectionLimits::try_acquire_client(const std::string& ip) {
   Shard& shard = shard_of(ip);
   const std::lock_guard lock(shard.mutex);
   std::size_t& count = shard.counts[ip];
-  if (count >= max_per_ip_) {
+  if (count >= max_per_ip_.load(std::memory_order_relaxed)) {
     if (count == 0) {
       shard.counts.erase(ip);
     }

@@ -35,6 +35,12 @@ class ConnectionLimits {
 
   std::size_t active() const { return active_.load(std::memory_order_relaxed); }
 
+  // A reload's new server.max_connections_per_ip: clients over it keep what they have
+  // open and are refused new connections until they are below it.
+  void set_max_per_ip(std::size_t max_per_ip) {
+    max_per_ip_.store(max_per_ip, std::memory_order_relaxed);
+  }
+
  private:
   struct Shard {
     std::mutex mutex;
@@ -43,7 +49,7 @@ class ConnectionLimits {
   Shard& shard_of(const std::string& ip);
 
   const std::size_t max_total_;
-  const std::size_t max_per_ip_;
+  std::atomic<std::size_t> max_per_ip_;
   std::atomic<std::size_t> active_{0};
   std::array<Shard, 16> shards_;
 };

@@ -30,9 +30,9 @@ void release_if_empty(std::string& buffer) {
 
 }  // namespace
 
-Session::Session(ProxyContext& context, SessionTracker& tracker, tcp::socket client,
-                 std::uint32_t worker)
-    : context_(context), tracker_(tracker), client_(std::move(client)) {
+Session::Session(ProxyContext& context, std::shared_ptr<const Generation> generation,
+                 SessionTracker& tracker, tcp::socket client, std::uint32_t worker)
+    : context_(context, std::move(generation)), tracker_(tracker), client_(std::move(client)) {
   boost::system::error_code ec;
   const auto remote = client_.socket().remote_endpoint(ec);
   const auto local = client_.socket().local_endpoint(ec);

@@ -31,7 +31,9 @@ class SideTask;
 // Idle, it holds no buffer: it waits for readability before allocating anything.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ProxyContext& context, SessionTracker& tracker, tcp::socket client, std::uint32_t worker);
+  // The session keeps `generation` (the current one when it was accepted) for life.
+  Session(ProxyContext& context, std::shared_ptr<const Generation> generation,
+          SessionTracker& tracker, tcp::socket client, std::uint32_t worker);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session();
@@ -207,7 +209,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_upstream();
   void close_all();
 
-  ProxyContext& context_;
+  SessionContext context_;
   SessionTracker& tracker_;
   TimedSocket client_;
   std::unique_ptr<TimedSocket> upstream_;  // once a request needed one

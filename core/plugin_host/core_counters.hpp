@@ -28,6 +28,10 @@ struct CoreCounters {
   std::array<std::atomic<std::uint64_t>, PROXY_DNS_DURATION_BUCKETS> dns_lookup_duration_buckets{};
   std::atomic<std::uint64_t> dns_lookup_duration_sum_us{0};
   std::atomic<std::uint64_t> proxy_protocol_refused{0};
+  // Configuration generations (reload on SIGHUP); see proxy_host_stats.
+  std::atomic<std::uint64_t> config_generation{1};
+  std::atomic<std::uint64_t> config_reloads_ok{0};
+  std::atomic<std::uint64_t> config_reloads_failed{0};
 
   // One lookup that ended (answered or timed out) after `took`.
   void observe_dns_lookup(std::chrono::microseconds took);

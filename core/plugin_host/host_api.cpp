@@ -189,6 +189,11 @@ void CoreCounters::fill(proxy_host_stats& out) const {
   if (PROXY_ABI_HAS(&out, proxy_host_stats, proxy_protocol_refused)) {
     out.proxy_protocol_refused = proxy_protocol_refused.load(relaxed);
   }
+  if (PROXY_ABI_HAS(&out, proxy_host_stats, config_reloads_failed)) {
+    out.config_generation = config_generation.load(relaxed);
+    out.config_reloads_ok = config_reloads_ok.load(relaxed);
+    out.config_reloads_failed = config_reloads_failed.load(relaxed);
+  }
 }
 
 proxy_log_level current_log_level() {

@@ -143,7 +143,7 @@ void PluginRegistry::load_one(const std::string& name,
   libraries_.push_back(std::make_unique<PluginLibrary>(name, *path));
   const PluginLibrary& library = *libraries_.back();
   contexts_.push_back(std::make_unique<HostContext>(
-      name, HostServices{&timers_, &endpoints_, &counters_, host_version_, worker_count_}));
+      name, HostServices{&timers_, &endpoints_, counters_, host_version_, worker_count_}));
   HostContext& context = *contexts_.back();
 
   proxy_plugin_config config{};

@@ -86,7 +86,10 @@ class PluginRegistry {
 
   // Live counters the core updates and plugins read (host->get_stats). Not
   // configuration, so they stay writable through a const registry.
-  CoreCounters& counters() const { return counters_; }
+  CoreCounters& counters() const { return *counters_; }
+  // Counts into `counters` (which must outlive the registry) instead of its own: the
+  // process's, shared by every configuration generation (before load()).
+  void use_counters(CoreCounters& counters) { counters_ = &counters; }
 
   // Admin routes the plugins registered; sealed once load() returns.
   const EndpointRegistry& endpoints() const { return endpoints_; }
@@ -100,7 +103,8 @@ class PluginRegistry {
   const std::string host_version_;  // plugins keep views of it: declared before them
   const std::uint32_t worker_count_;
   std::string config_dir_;
-  mutable CoreCounters counters_;
+  mutable CoreCounters own_counters_;
+  CoreCounters* counters_ = &own_counters_;
   EndpointRegistry endpoints_;
   // Index-aligned: libraries_[i] made plugins_[i] through contexts_[i]. libraries_ and
   // contexts_ may hold one extra entry while a plugin is being created.

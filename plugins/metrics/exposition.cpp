@@ -74,6 +74,15 @@ std::string render_exposition(const TrafficSnapshot& traffic, const HistogramBou
              "Client connections closed because server.proxy_protocol required a PROXY "
              "header: from an untrusted peer, or whose header was malformed, cut short or late.");
   out.sample("proxy_proxy_protocol_refused_total", {}, host.proxy_protocol_refused);
+  out.family("proxy_config_generation", "gauge",
+             "The configuration generation serving new connections: 1 at startup, one more "
+             "for each reload (SIGHUP) that took.");
+  out.sample("proxy_config_generation", {}, host.config_generation);
+  out.family("proxy_config_reloads_total", "counter",
+             "Configuration reloads (SIGHUP) since start, by result: ok, or failed (the "
+             "previous generation kept serving).");
+  out.sample("proxy_config_reloads_total", {{"result", "ok"}}, host.config_reloads_ok);
+  out.sample("proxy_config_reloads_total", {{"result", "failed"}}, host.config_reloads_failed);
   out.family("proxy_tunnels_active", "gauge", "CONNECT tunnels open now.");
   out.sample("proxy_tunnels_active", {}, host.tunnels_active);
 

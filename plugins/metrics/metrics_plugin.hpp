@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "metrics_settings.hpp"
 #include "proxy/sdk/context.hpp"
 #include "proxy/sdk/plugin.hpp"
@@ -27,7 +29,8 @@ class MetricsPlugin final : public sdk::Plugin {
  private:
   sdk::PluginContext& context_;
   const MetricsSettings settings_;
-  TrafficCounters counters_;
+  // Shared with the same-named instance of an older generation (carried_counters.hpp).
+  std::shared_ptr<TrafficCounters> counters_;
 };
 
 }  // namespace proxy::plugins::metrics

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "carried_limiter.hpp"
 #include "limit_key.hpp"
 #include "log_text.hpp"
 
@@ -48,7 +49,7 @@ std::string describe(const Settings& settings, std::size_t connections) {
 RateLimiterPlugin::RateLimiterPlugin(sdk::PluginContext& context)
     : settings_(parse_settings(context.settings())), decisions_(settings_.limits, settings_.redis) {
   if (settings_.backend == Backend::local) {
-    local_ = std::make_unique<SlidingWindowLimiter>(settings_.limits);
+    local_ = carried_limiter(context.name(), settings_.limits);
   } else {
     // One connection per io thread, as the design sizes the pool.
     redis_ = std::make_unique<RedisLimiter>(settings_.redis, settings_.limits,

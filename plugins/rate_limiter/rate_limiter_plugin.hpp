@@ -37,7 +37,8 @@ class RateLimiterPlugin final : public sdk::Plugin {
 
   const Settings settings_;
   const RateLimitDecisions decisions_;
-  std::unique_ptr<SlidingWindowLimiter> local_;  // backend: local
+  // backend: local; shared with the same-named instance of an older generation.
+  std::shared_ptr<SlidingWindowLimiter> local_;
   // backend: redis. Last: destroyed first, answering what waits while the rest lives.
   std::unique_ptr<RedisLimiter> redis_;
 };

@@ -8,7 +8,6 @@ import os
 import pathlib
 import re
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -18,13 +17,6 @@ from test_metrics import MetricsTestCase, find_promtool
 
 DASHBOARD = pathlib.Path(SOURCE_DIR) / "packaging" / "grafana" / "proxy-server.json"
 
-# Names the operations design adds (DESIGN.md, "Names added in Release 2") that the
-# dashboard already shows but the binary does not export yet. Each is reported when the
-# test runs, and the test fails once the binary exports it, so the list cannot go stale.
-NOT_YET_EXPORTED = {
-    "proxy_config_reloads_total": "reload on SIGHUP is not in the binary yet",
-    "proxy_config_generation": "reload on SIGHUP is not in the binary yet",
-}
 # Labels Prometheus adds to every series it scrapes; the exposition does not carry them.
 TARGET_LABELS = {"instance", "job"}
 PROMQL_WORDS = {
@@ -125,7 +117,6 @@ class GrafanaDashboard(MetricsTestCase):
         labels_of = {}
         for name, labels in metrics.samples:
             labels_of.setdefault(name, set()).update(label for label, _ in labels)
-        missing_allowed = set()
         for where, expr, legend in self.queries:
             names = metric_names(expr)
             if where.startswith("variable"):
@@ -133,22 +124,12 @@ class GrafanaDashboard(MetricsTestCase):
             for name in sorted(names):
                 if name in labels_of:
                     continue
-                if name in NOT_YET_EXPORTED:
-                    missing_allowed.add(name)
-                    continue
                 self.fail(f"{where} queries {name}, which /_metrics does not export:\n{expr}")
             exported = names & labels_of.keys()
             if exported:
                 known = set().union(*(labels_of[name] for name in exported)) | TARGET_LABELS
                 self.assertLessEqual(grouping_labels(expr, legend), known | {"le"},
                                      f"{where} uses a label its metrics do not carry: {expr}")
-        for name, why in sorted(NOT_YET_EXPORTED.items()):
-            self.assertNotIn(name, labels_of,
-                             f"{name} is exported now: remove it from NOT_YET_EXPORTED")
-            self.assertIn(name, missing_allowed,
-                          f"{name} is in NOT_YET_EXPORTED but no query uses it")
-            print(f"dashboard: {name} not exported by the binary yet, allowed: {why}",
-                  file=sys.stderr)
 
     def test_every_query_is_valid_promql(self):
         promtool = find_promtool()

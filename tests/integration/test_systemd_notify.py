@@ -1,6 +1,7 @@
 """systemd's notify protocol with the real binary: the test plays systemd, with an AF_UNIX
-datagram socket named by NOTIFY_SOCKET, and reads READY=1 once the proxy accepts and
-STOPPING=1 as soon as SIGTERM starts the graceful stop."""
+datagram socket named by NOTIFY_SOCKET, and reads READY=1 once the proxy accepts,
+RELOADING=1 with MONOTONIC_USEC then READY=1 around a reload (SIGHUP), and STOPPING=1 as
+soon as SIGTERM starts the graceful stop."""
 
 import os
 import pathlib
@@ -63,6 +64,41 @@ class SystemdNotify(ForwardProxyTestCase):
         self.assertLess(time.monotonic() - signalled, 2.0)
         self.assertIsNone(proxy.proc.poll(), "still running through shutdown_delay")
         self.assertEqual(self.exchange(proxy, READY).status, 503)
+        self.assertEqual(proxy.wait(timeout=10), 0, proxy.stderr)
+
+    def wait_for_log(self, proxy, text, timeout=5):
+        deadline = time.monotonic() + timeout
+        while text not in proxy.stderr and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertIn(text, proxy.stderr)
+
+    def assert_reload_notices(self, proxy):
+        """SIGHUP: RELOADING=1 stamped with CLOCK_MONOTONIC at the reload's start, then
+        READY=1 once it ended."""
+        before = time.monotonic_ns() // 1000
+        proxy.signal(signal.SIGHUP)
+        reloading = self.next_message()
+        after = time.monotonic_ns() // 1000
+        self.assertIsNotNone(reloading, "no RELOADING=1 after SIGHUP")
+        fields = dict(line.split("=", 1) for line in reloading.split("\n"))
+        self.assertEqual(set(fields), {"RELOADING", "MONOTONIC_USEC"}, reloading)
+        self.assertEqual(fields["RELOADING"], "1")
+        self.assertTrue(before <= int(fields["MONOTONIC_USEC"]) <= after, (before, fields, after))
+        self.assertEqual(self.next_message(), "READY=1")
+        self.assertIsNone(self.next_message(timeout=0.2), "nothing more for one reload")
+
+    def test_reload_is_bracketed_by_reloading_and_ready(self):
+        proxy = self.start_notifying_proxy("logging:\n  level: info\n")
+        self.assertEqual(self.next_message(), "READY=1")
+        self.assert_reload_notices(proxy)
+        self.wait_for_log(proxy, "configuration generation 2 loaded")
+        # A reload that fails is bracketed the same way: systemd must not wait for READY.
+        self.configs.write("more0.yaml", "logging: [not a map\n")
+        self.assert_reload_notices(proxy)
+        self.wait_for_log(proxy, "configuration reload failed, still serving generation 2")
+        self.assertEqual(self.exchange(proxy, HEALTH).status, 200)
+        proxy.signal(signal.SIGTERM)
+        self.assertEqual(self.next_message(), "STOPPING=1")
         self.assertEqual(proxy.wait(timeout=10), 0, proxy.stderr)
 
     def test_without_notify_socket_nothing_is_sent(self):

@@ -14,7 +14,11 @@
 // attributes named in `recorded_attributes` that some plugin set.
 //
 // Settings: events_file (string), close_on_accept_port_parity ("odd" | "even" | "none"),
-// block_sni (string). Anything else is refused.
+// block_sni (string), tag (string: every response also gets X-Probe-Tag: <tag>, so a test
+// sees which configuration generation served it), tick_ms (a number: a host timer every
+// that many ms, counted as "ticks" at /_probe). Anything else is refused. /_probe also
+// shows how many probe instances this process created and destroyed, for leak checks
+// across reloads.
 
 #include <algorithm>
 #include <atomic>
@@ -87,6 +91,10 @@ const char* verdict_name(sdk::Decision::Kind kind) {
   return "unknown";
 }
 
+// Every instance of this library in the process, whatever generation made it.
+std::atomic<std::uint64_t> instances_created{0};
+std::atomic<std::uint64_t> instances_destroyed{0};
+
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
@@ -119,12 +127,20 @@ class ProbePlugin final : public sdk::Plugin {
     if (settings.is_object()) {
       for (const auto& [key, value] : settings.items()) {
         (void)value;
-        if (key != "events_file" && key != "close_on_accept_port_parity" && key != "block_sni") {
+        if (key != "events_file" && key != "close_on_accept_port_parity" && key != "block_sni" &&
+            key != "tag" && key != "tick_ms") {
           throw sdk::SettingsError(key, "unknown setting");
         }
       }
       events_path_ = optional_string(settings, "events_file");
       block_sni_ = optional_string(settings, "block_sni");
+      tag_ = optional_string(settings, "tag");
+      if (const auto tick = settings.find("tick_ms"); tick != settings.end()) {
+        if (!tick->is_number_unsigned() || tick->get<std::uint64_t>() == 0) {
+          throw sdk::SettingsError("tick_ms", "expected a positive whole number");
+        }
+        tick_ = std::chrono::milliseconds(tick->get<std::uint64_t>());
+      }
       const std::string parity = optional_string(settings, "close_on_accept_port_parity");
       if (parity == "odd") {
         parity_ = Parity::odd;
@@ -144,6 +160,10 @@ class ProbePlugin final : public sdk::Plugin {
       nlohmann::json body;
       body["client_to_upstream"] = client_to_upstream_.load();
       body["upstream_to_client"] = upstream_to_client_.load();
+      body["instances_created"] = instances_created.load();
+      body["instances_destroyed"] = instances_destroyed.load();
+      body["ticks"] = ticks_.load();
+      body["tag"] = tag_;
       {
         const std::lock_guard lock(mutex_);
         body["sni_seen"] = sni_seen_;
@@ -153,9 +173,14 @@ class ProbePlugin final : public sdk::Plugin {
       response.body = body.dump() + "\n";
       return response;
     });
+    if (tick_.count() > 0) {
+      schedule_tick();
+    }
+    instances_created.fetch_add(1);
   }
 
   ~ProbePlugin() override {
+    instances_destroyed.fetch_add(1);
     std::vector<std::thread> threads;
     {
       const std::lock_guard lock(mutex_);
@@ -250,6 +275,9 @@ class ProbePlugin final : public sdk::Plugin {
     (void)conn;
     (void)request;
     response.headers().set("X-Probe-Response", "1");
+    if (!tag_.empty()) {
+      response.headers().set("X-Probe-Tag", tag_);
+    }
   }
 
   void on_close(const sdk::Transaction& t) override {
@@ -293,7 +321,18 @@ class ProbePlugin final : public sdk::Plugin {
   }
 
  private:
+  // The host cancels it (never runs it again) before this instance is destroyed.
+  void schedule_tick() {
+    context_.schedule(tick_, [this] {
+      ticks_.fetch_add(1, std::memory_order_relaxed);
+      schedule_tick();
+    });
+  }
+
   sdk::PluginContext& context_;
+  std::string tag_;
+  std::chrono::milliseconds tick_{0};
+  std::atomic<std::uint64_t> ticks_{0};
   std::string events_path_;
   std::string block_sni_;
   Parity parity_ = Parity::none;

@@ -89,6 +89,8 @@ TEST(Exposition, EveryDesignedNameHasHelpAndType) {
       {"proxy_redis_errors_total", "counter"},
       {"proxy_redis_latency_seconds", "histogram"},
       {"proxy_proxy_protocol_refused_total", "counter"},
+      {"proxy_config_generation", "gauge"},
+      {"proxy_config_reloads_total", "counter"},
   };
   for (const auto& [name, type] : designed) {
     ASSERT_EQ(families.count(name), 1U) << name;
@@ -111,6 +113,9 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   host.dns_lookups_timed_out = 5;
   host.dns_cache_hits = 12;
   host.proxy_protocol_refused = 5;
+  host.config_generation = 4;
+  host.config_reloads_ok = 3;
+  host.config_reloads_failed = 2;
   const std::string page = render_exposition(snapshot_with(1, 1), HistogramBounds({1}),
                                              HistogramBounds({1}), host, "1.2.3");
   EXPECT_NE(page.find("\nproxy_connections_active 3\n"), std::string::npos) << page;
@@ -124,6 +129,9 @@ TEST(Exposition, ShowsTheHostCountersAndVersion) {
   EXPECT_NE(page.find("\nproxy_dns_lookup_duration_seconds_count 0\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_proxy_protocol_refused_total 5\n"), std::string::npos);
   EXPECT_NE(page.find("\nproxy_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_config_generation 4\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_config_reloads_total{result=\"ok\"} 3\n"), std::string::npos);
+  EXPECT_NE(page.find("\nproxy_config_reloads_total{result=\"failed\"} 2\n"), std::string::npos);
 }
 
 TEST(Exposition, AuthFailuresShowTheirReasonsAlwaysAndOtherOnlyOnceSeen) {

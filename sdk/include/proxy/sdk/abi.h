@@ -301,6 +301,12 @@ typedef struct proxy_host_stats {
   /* since 1.3: connections closed because server.proxy_protocol required a PROXY header:
    * from a peer outside `trusted`, or whose header was malformed, cut short or late */
   uint64_t proxy_protocol_refused;
+  /* since 1.3: configuration reloads (SIGHUP). The generation serving new connections:
+   * 1 at startup, one more for each reload that took; reloads that took, and reloads
+   * refused (a file or a plugin failed, or a key needs a restart), since start. */
+  uint64_t config_generation;
+  uint64_t config_reloads_ok;
+  uint64_t config_reloads_failed;
 } proxy_host_stats;
 
 /* Callbacks the host gives a plugin at creation. `host` is the first argument of the

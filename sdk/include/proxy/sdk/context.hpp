@@ -62,6 +62,11 @@ struct HostStats {
   std::uint64_t dns_lookup_duration_sum_us = 0;
   // Closed because server.proxy_protocol required a header (ABI 1.3; 0 on older hosts).
   std::uint64_t proxy_protocol_refused = 0;
+  // Configuration reloads (ABI 1.3; all 0 on older hosts): the generation serving new
+  // connections (1 at startup), and reloads that took or were refused.
+  std::uint64_t config_generation = 0;
+  std::uint64_t config_reloads_ok = 0;
+  std::uint64_t config_reloads_failed = 0;
 };
 
 inline constexpr std::array<std::uint64_t, PROXY_DNS_DURATION_BUCKETS - 1>
@@ -166,6 +171,9 @@ class PluginContext {
               std::end(raw.dns_lookup_duration_buckets), stats.dns_lookup_duration_buckets.begin());
     stats.dns_lookup_duration_sum_us = raw.dns_lookup_duration_sum_us;
     stats.proxy_protocol_refused = raw.proxy_protocol_refused;
+    stats.config_generation = raw.config_generation;
+    stats.config_reloads_ok = raw.config_reloads_ok;
+    stats.config_reloads_failed = raw.config_reloads_failed;
     return stats;
   }
 
