@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 
 #include "base64.hpp"
 
@@ -27,7 +27,8 @@ bool has_control(std::string_view text) {
 ParentCredentials read_credentials_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    // Not strerror(3), which may share one buffer between threads.
+    throw std::runtime_error("cannot open " + path + ": " + std::generic_category().message(errno));
   }
   std::string text;
   text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());

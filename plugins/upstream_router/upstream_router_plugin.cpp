@@ -37,7 +37,7 @@ std::vector<std::string> read_authorizations(const Settings& settings,
 
 RouteTable make_routes(const sdk::PluginContext& context) {
   const Settings settings = parse_settings(context.settings());
-  const RouteTable routes(settings, read_authorizations(settings, context));
+  RouteTable routes(settings, read_authorizations(settings, context));
   for (const ParentSetting& parent : settings.parents) {
     context.log().debug("parent {}: {}:{}{}", parent.name, parent.address.host, parent.address.port,
                         parent.credentials_file.empty() ? "" : ", with credentials");
