@@ -156,9 +156,9 @@ typedef struct proxy_decision {
    * the choice to the other plugins (direct when none chooses); a later plugin's choice
    * replaces an earlier one's. PROXY_ROUTE_PARENTS lists 1 to PROXY_ROUTE_PARENTS_MAX
    * parents, tried in order while one cannot be reached. A route that breaks a rule of
-   * proxy_parent fails the transaction (500) rather than going direct: a parent may be
-   * where the operator's policy is enforced. Borrowed until the hook (or complete())
-   * returns. */
+   * proxy_parent fails the decision, in whichever hook (a 500 in on_request), rather than
+   * going direct: a parent may be where the operator's policy is enforced. Borrowed until
+   * the hook (or complete()) returns. */
   uint32_t route;
   const proxy_parent* parents;
   uint32_t parent_count;
