@@ -20,6 +20,7 @@ packages=(
   libhiredis-dev  # rate_limiter: the Redis client of backend: redis
   redis-server  # rate_limiter tests: a real Redis each test starts on a port of its own
   haproxy  # PROXY protocol tests: a real balancer sending v1 and v2 headers (run by the tests)
+  squid  # parent proxy tests: a real Squid as the parent, each test starting its own
 )
 
 sudo_cmd=()
@@ -38,9 +39,10 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   "${sudo_cmd[@]}" apt-get update -qq
-  # redis-server's postinst would start a system Redis on port 6379: the tests start
-  # their own, so service starts are refused for the install (unless a policy-rc.d is
-  # already in place), and a Redis service started anyway is stopped again.
+  # redis-server's postinst would start a system Redis on port 6379, squid's a system
+  # Squid on port 3128: the tests start their own, so service starts are refused for the
+  # install (unless a policy-rc.d is already in place), and a Redis or Squid service
+  # started anyway is stopped (and disabled) again.
   policy=/usr/sbin/policy-rc.d
   made_policy=0
   if [ ! -e "$policy" ]; then
@@ -55,8 +57,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${sudo_cmd[@]}" rm -f "$policy"
   fi
   [ "$install_status" = 0 ] || exit "$install_status"
-  if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
-    "${sudo_cmd[@]}" systemctl disable --now redis-server >/dev/null 2>&1 || true
+  if command -v systemctl >/dev/null 2>&1; then
+    for service in redis-server squid; do
+      if [[ " ${missing[*]} " == *" $service "* ]]; then
+        "${sudo_cmd[@]}" systemctl disable --now "$service" >/dev/null 2>&1 || true
+      fi
+    done
   fi
 fi
 

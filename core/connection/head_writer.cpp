@@ -158,18 +158,34 @@ bool HopByHop::contains(std::string_view name) const {
          std::any_of(named_.begin(), named_.end(), same);
 }
 
-std::string upstream_request_head(std::string_view method, std::string_view path,
+std::string upstream_request_head(std::string_view method, std::string_view target,
                                   const host::HeaderList& fields, const ReceivedHead& received,
-                                  std::string_view host_header, std::string_view upgrade) {
+                                  std::string_view host_header, std::string_view upgrade,
+                                  std::string_view proxy_authorization) {
   std::string out;
   out.reserve(256 + fields.size() * 48);
   const int version = std::min(received.version, 11);
-  out.append(method).append(" ").append(path).append(" ").append(version_text(version));
+  out.append(method).append(" ").append(target).append(" ").append(version_text(version));
   out.append("\r\n");
   append_field(out, "Host", host_header);
+  if (!proxy_authorization.empty()) {
+    append_field(out, "Proxy-Authorization", proxy_authorization);
+  }
   append_forwarded(out, fields, HopByHop(received), version);
   append_body_framing(out, received);
   append_upgrade(out, upgrade);
+  out.append("\r\n");
+  return out;
+}
+
+std::string parent_connect_head(std::string_view authority, std::string_view proxy_authorization) {
+  std::string out;
+  out.append("CONNECT ").append(authority).append(" HTTP/1.1\r\n");
+  append_field(out, "Host", authority);
+  if (!proxy_authorization.empty()) {
+    append_field(out, "Proxy-Authorization", proxy_authorization);
+  }
+  append_field(out, "Via", via_value);
   out.append("\r\n");
   return out;
 }

@@ -46,12 +46,19 @@ class HopByHop {
   const std::vector<std::string>& named_;
 };
 
-// The request head sent upstream: origin-form target, Host from the absolute URI,
-// hop-by-hop fields removed, the received framing, Via appended; with `upgrade` (the
-// protocols offered_upgrade let through), Upgrade and Connection: upgrade too.
-std::string upstream_request_head(std::string_view method, std::string_view path,
+// The request head sent upstream: `target` (origin-form to an origin, absolute-form to a
+// parent proxy), Host from the absolute URI, hop-by-hop fields removed (the client's
+// Proxy-Authorization among them), the received framing, Via appended; with `upgrade`
+// (the protocols offered_upgrade let through), Upgrade and Connection: upgrade too; with
+// `proxy_authorization` (a parent's credentials), that Proxy-Authorization.
+std::string upstream_request_head(std::string_view method, std::string_view target,
                                   const host::HeaderList& fields, const ReceivedHead& received,
-                                  std::string_view host_header, std::string_view upgrade = {});
+                                  std::string_view host_header, std::string_view upgrade = {},
+                                  std::string_view proxy_authorization = {});
+
+// The CONNECT head asking a parent proxy for a tunnel to `authority` (host:port), with
+// `proxy_authorization` when not empty.
+std::string parent_connect_head(std::string_view authority, std::string_view proxy_authorization);
 
 struct ResponseHeadOptions {
   bool response_to_head = false;  // the request was HEAD: framing fields describe a GET

@@ -153,6 +153,7 @@ void Session::close_upstream() {
     upstream_->close();
     upstream_.reset();
     upstream_key_.clear();
+    upstream_parent_.reset();
   }
   upstream_buffer_.clear();
 }
@@ -355,7 +356,8 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
   }
 
   host::RequestView view(request, true, &transaction_->attributes);
-  const host::DecidingHookArgs args{&conn_info_, &view, nullptr, &transaction_->attributes};
+  host::RouteChoice route;
+  const host::DecidingHookArgs args{&conn_info_, &view, nullptr, &transaction_->attributes, &route};
   auto progress = host::HookChain::run(context_.registry, host::DecidingHook::request, args);
   std::optional<host::HookDecision> decided = std::move(progress.decision);
   if (!decided) {
@@ -375,10 +377,10 @@ asio::awaitable<bool> Session::handle_request(HttpMessageParser& parser, ParsedH
     co_return false;
   }
   if (request.is_connect) {
-    co_await tunnel(request);
+    co_await tunnel(request, route);
     co_return false;
   }
-  co_return co_await forward(parser, head, received, request);
+  co_return co_await forward(parser, head, received, request, route);
 }
 
 }  // namespace proxy::core

@@ -116,9 +116,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Each returns whether the client connection may carry another request.
   asio::awaitable<bool> handle_request(HttpMessageParser& parser, ParsedHead& head);
   asio::awaitable<bool> serve_admin(const RequestTarget& target, const ParsedHead& head);
+  // `route`: what on_request chose (direct unless a plugin routed through parents).
   asio::awaitable<bool> forward(HttpMessageParser& request_parser, const ParsedHead& head,
-                                const ReceivedHead& received, host::RequestData& request);
-  asio::awaitable<void> tunnel(host::RequestData& request);
+                                const ReceivedHead& received, host::RequestData& request,
+                                const host::RouteChoice& route);
+  asio::awaitable<void> tunnel(host::RequestData& request, const host::RouteChoice& route);
 
   // The request body's upload, running beside the response (full duplex).
   struct Upload {
@@ -161,9 +163,20 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> drain_client(std::chrono::milliseconds limit);
 
   enum class UpstreamReady { failed, reused, fresh };
-  // The upstream connection for host:port: the kept-alive one when it is still quiet,
-  // else a new one. `failed`: the client was answered.
-  asio::awaitable<UpstreamReady> ensure_upstream(const std::string& host, std::uint16_t port);
+  // The upstream connection for `request` as `route` reaches it: the kept-alive one when
+  // it goes the same way and is still quiet, else a new one; for a `tunnel` through a
+  // parent, a new one the parent accepted the CONNECT on. `failed`: the client was
+  // answered. Sets the transaction's `upstream`.
+  asio::awaitable<UpstreamReady> ensure_upstream(const host::RequestData& request,
+                                                 const host::RouteChoice& route, bool tunnel);
+  // The same through the route's parents (session_parent.cpp): the first that can be
+  // reached is used; one that answers and refuses is not passed over.
+  asio::awaitable<UpstreamReady> ensure_parent(const host::RequestData& request,
+                                               const host::RouteChoice& route, bool tunnel);
+  // Asks the parent just connected for a tunnel to `target`; false when it refused or
+  // failed (the client was answered with 502 or 504 naming it).
+  asio::awaitable<bool> open_parent_tunnel(const std::string& target,
+                                           const host::ParentProxy& parent);
   // What a body's framing lets the relay do without the parser: the rest of a
   // Content-Length body, or a close-delimited one, is spliced when no on_bytes plugin
   // watches; chunked bodies always go through the parser.
@@ -214,6 +227,9 @@ class Session : public std::enable_shared_from_this<Session> {
   TimedSocket client_;
   std::unique_ptr<TimedSocket> upstream_;  // once a request needed one
   std::string upstream_key_;               // host:port the open upstream socket goes to
+  // The parent proxy it goes to, when it does: requests on it are written for a proxy.
+  // A pointer: a session that never uses a parent carries 8 bytes for it, not a copy.
+  std::unique_ptr<host::ParentProxy> upstream_parent_;
 
   asio::ip::address client_address_;
   host::ConnectionData conn_;

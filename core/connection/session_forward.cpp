@@ -12,6 +12,8 @@
 namespace proxy::core {
 namespace {
 
+using session_support::idle_and_open;
+
 // True when a `name` field's value contains `token` (lowercase), case-insensitively.
 bool has_token(const host::HeaderList& headers, std::string_view name, std::string_view token) {
   for (const auto& [field, value] : headers.fields()) {
@@ -25,15 +27,6 @@ bool has_token(const host::HeaderList& headers, std::string_view name, std::stri
     }
   }
   return false;
-}
-
-// A kept-alive upstream connection is reusable only while it is quiet: readable means
-// the origin closed it (or sent something unasked), either way it is done.
-bool idle_and_open(tcp::socket& socket) {
-  boost::system::error_code ec;  // non-blocking since it was opened
-  char byte = 0;
-  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-  return ec == asio::error::would_block;
 }
 
 // How long a client that is still sending a body the origin no longer wants is read
@@ -53,17 +46,24 @@ bool idempotent(std::string_view method) {
 
 }  // namespace
 
-asio::awaitable<Session::UpstreamReady> Session::ensure_upstream(const std::string& host,
-                                                                 std::uint16_t port) {
-  const std::string key = authority(host, port, 0);
-  if (upstream_ && upstream_key_ == key && idle_and_open(upstream_->socket())) {
+asio::awaitable<Session::UpstreamReady> Session::ensure_upstream(const host::RequestData& request,
+                                                                 const host::RouteChoice& route,
+                                                                 bool tunnel) {
+  if (route.via_parents()) {
+    co_return co_await ensure_parent(request, route, tunnel);
+  }
+  transaction_->upstream = PROXY_UPSTREAM_DIRECT;
+  // A connection to a parent is never reused for a direct request, nor the other way.
+  const std::string key = authority(request.host, request.port, 0);
+  if (upstream_ && !upstream_parent_ && upstream_key_ == key &&
+      idle_and_open(upstream_->socket())) {
     co_return UpstreamReady::reused;
   }
   close_upstream();
   const ConnectOptions options{context_.config.timeouts.connect,
                                context_.config.upstream.happy_eyeballs_delay};
-  auto connection =
-      co_await connect_upstream(host, port, options, context_.destinations, client_address_);
+  auto connection = co_await connect_upstream(request.host, request.port, options,
+                                              context_.destinations, client_address_);
   if (!connection.socket) {
     transaction_->decided_by = "core";
     // A denied address (403) or a loop (508) is the core's own policy refusal; an
@@ -80,7 +80,8 @@ asio::awaitable<Session::UpstreamReady> Session::ensure_upstream(const std::stri
 }
 
 asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const ParsedHead& head,
-                                       const ReceivedHead& received, host::RequestData& request) {
+                                       const ReceivedHead& received, host::RequestData& request,
+                                       const host::RouteChoice& route) {
   const bool expects_continue = has_token(request.headers, "expect", "100-continue");
   if (expects_continue) {
     request.headers.remove("Expect");  // answered here: the client need not wait for the origin
@@ -91,9 +92,7 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
       head.body == PROXY_BODY_NONE
           ? offered_upgrade(request.headers, received, context_.config.upstream.upgrade_allowed)
           : std::string();
-  const std::string upstream_head =
-      upstream_request_head(request.method, request.path, request.headers, received,
-                            authority(request.host, request.port, 80), upgrade);
+  const std::string host_header = authority(request.host, request.port, 80);
   // A reused connection the origin closed just as the request went out (its idle timeout
   // met ours) loses the request through no fault of the client's: it is sent once more,
   // on a new connection, when it can be (idempotent, and no body: what was streamed up
@@ -101,10 +100,18 @@ asio::awaitable<bool> Session::forward(HttpMessageParser& request_parser, const 
   const bool replayable =
       head.body == PROXY_BODY_NONE && !expects_continue && idempotent(request.method);
   for (bool retried = false;; retried = true) {
-    const UpstreamReady ready = co_await ensure_upstream(request.host, request.port);
+    const UpstreamReady ready = co_await ensure_upstream(request, route, false);
     if (ready == UpstreamReady::failed) {
       co_return false;
     }
+    // To a parent: the absolute-form target and the parent's own credentials.
+    const std::string upstream_head =
+        upstream_parent_
+            ? upstream_request_head(request.method, "http://" + host_header + request.path,
+                                    request.headers, received, host_header, upgrade,
+                                    upstream_parent_->authorization)
+            : upstream_request_head(request.method, request.path, request.headers, received,
+                                    host_header, upgrade);
     const ResponseTerms terms{replayable && !retried && ready == UpstreamReady::reused, upgrade};
     const auto outcome = co_await send_and_relay(request_parser, head, request, upstream_head,
                                                  expects_continue, terms);

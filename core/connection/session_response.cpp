@@ -55,6 +55,17 @@ asio::awaitable<Session::ResponseOutcome> Session::relay_response(
       outcome.answered = true;
       co_return outcome;
     }
+    // A parent asking for credentials refuses this proxy, not the client (whose own
+    // Proxy-Authorization never goes on): that is the parent's refusal, our 502.
+    if (upstream_parent_ && response.status == 407) {
+      std::string reason = "parent " + upstream_parent_->name + " refused the request: 407";
+      if (!response.reason.empty()) {
+        reason.append(" ").append(response.reason);
+      }
+      co_await reply_error(502, reason, true);
+      outcome.answered = true;
+      co_return outcome;
+    }
     // A switch only to a protocol the request offered, as the origin names it.
     const bool switching = response.status == 101;
     const std::optional<std::string_view> chosen = response.headers.get("upgrade");

@@ -105,8 +105,8 @@ asio::awaitable<bool> Session::relay_stream(TimedSocket& from, TimedSocket& to,
   co_return finished;
 }
 
-asio::awaitable<void> Session::tunnel(host::RequestData& request) {
-  if (co_await ensure_upstream(request.host, request.port) == UpstreamReady::failed) {
+asio::awaitable<void> Session::tunnel(host::RequestData& request, const host::RouteChoice& route) {
+  if (co_await ensure_upstream(request, route, true) == UpstreamReady::failed) {
     co_return;
   }
   transaction_->status = 200;
@@ -143,6 +143,15 @@ asio::awaitable<void> Session::tunnel(host::RequestData& request) {
     // What the client sent while on_sni was deciding follows what was peeked.
     peeked.append(client_buffer_);
     client_buffer_.clear();
+  }
+  // What a parent relayed from the origin behind its own 200 (a server that speaks
+  // first) goes to the client once the tunnel is allowed.
+  if (!upstream_buffer_.empty()) {
+    count_bytes(PROXY_DIRECTION_UPSTREAM_TO_CLIENT, upstream_buffer_);
+    if (!co_await write_client(upstream_buffer_)) {
+      co_return;
+    }
+    std::string().swap(upstream_buffer_);
   }
   co_await relay_both_ways(std::move(peeked));
 }

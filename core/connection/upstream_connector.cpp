@@ -53,7 +53,12 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
   bool any_local = false;
   for (const asio::ip::address& address : resolved.addresses) {
     const tcp::endpoint endpoint(address, port);
-    switch (policy.check(client, endpoint)) {
+    const DestinationVerdict verdict = policy.check(client, endpoint);
+    if (options.parent && verdict != DestinationVerdict::self) {
+      candidates.push_back(endpoint);
+      continue;
+    }
+    switch (verdict) {
       case DestinationVerdict::self:
         co_return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
       case DestinationVerdict::local:
@@ -84,6 +89,27 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
   race.socket->set_option(tcp::no_delay(true), ec);
   race.socket->non_blocking(true, ec);  // as the client socket: see Session
   co_return UpstreamConnection{std::move(race.socket), 0, {}};
+}
+
+std::optional<UpstreamConnection> refuse_literal_target(const std::string& host, std::uint16_t port,
+                                                        const DestinationPolicy& policy,
+                                                        const asio::ip::address& client) {
+  const auto literal = dns::parse_ip_literal(host);
+  if (!literal) {
+    return std::nullopt;
+  }
+  switch (policy.check(client, tcp::endpoint(*literal, port))) {
+    case DestinationVerdict::self:
+      return UpstreamConnection{std::nullopt, 508, "request would loop through this proxy"};
+    case DestinationVerdict::local:
+      return UpstreamConnection{std::nullopt, 403,
+                                "destination is this host, not open to this client"};
+    case DestinationVerdict::denied:
+      return UpstreamConnection{std::nullopt, 403, "destination address is denied"};
+    case DestinationVerdict::allowed:
+      break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace proxy::core

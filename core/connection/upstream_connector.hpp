@@ -19,6 +19,9 @@ struct UpstreamConnection {
 struct ConnectOptions {
   std::chrono::milliseconds timeout{10000};  // timeouts.connect: lookup and race together
   std::chrono::milliseconds happy_eyeballs_delay{250};  // upstream.happy_eyeballs_delay_ms
+  // The host is a parent proxy the operator configured: its addresses may be anywhere
+  // (on loopback too), so only the loop guard (508) applies to them.
+  bool parent = false;
 };
 
 // Resolves `host` with the calling worker's dns::Resolver unless it is an address literal
@@ -30,5 +33,13 @@ asio::awaitable<UpstreamConnection> connect_upstream(const std::string& host, st
                                                      const ConnectOptions& options,
                                                      const DestinationPolicy& policy,
                                                      const asio::ip::address& client);
+
+// A target reached through a parent is resolved by the parent, under its own policy; an
+// IP-literal target is still judged here as connect_upstream would judge it, so a client
+// cannot name a denied network or this host's loopback just by going through a parent.
+// The refusal (403 or 508), or nullopt for a target named by a host name or allowed.
+std::optional<UpstreamConnection> refuse_literal_target(const std::string& host, std::uint16_t port,
+                                                        const DestinationPolicy& policy,
+                                                        const asio::ip::address& client);
 
 }  // namespace proxy::core

@@ -100,6 +100,9 @@ proxy_transaction abi_transaction(const TransactionData& data, const proxy_conn_
   if (const auto user = data.attributes.get(PROXY_ATTRIBUTE_USER)) {
     out.user = abi_str(*user);
   }
+  if (!data.upstream.empty()) {
+    out.upstream = abi_str(data.upstream);
+  }
   return out;
 }
 

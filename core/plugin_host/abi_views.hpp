@@ -118,6 +118,8 @@ struct TransactionData {
   std::string decided_by;  // plugin name, "core", or empty when allowed
   std::string reason;
   AttributeList attributes;  // what plugins set (proxy_decision::attributes)
+  // PROXY_UPSTREAM_DIRECT or the parent's name, once an upstream was tried; else empty
+  std::string upstream;
 };
 
 // `conn` must outlive the returned struct, as `data` must.

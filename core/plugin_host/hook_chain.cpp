@@ -48,8 +48,17 @@ void invoke(const LoadedPlugin& plugin, DecidingHook hook, const DecidingHookArg
   }
 }
 
-// Set before the next plugin runs, so it sees them in its request.
-void apply_attributes(const HookDecision& decision, const DecidingHookArgs& args) {
+// A later plugin's route replaces an earlier one's; one that chose nothing keeps it.
+void apply_route(const HookDecision& decision, const DecidingHookArgs& args) {
+  if (args.route != nullptr && decision.route.kind != RouteChoice::Kind::unset) {
+    *args.route = decision.route;
+  }
+}
+
+// A decision's attributes (the next plugin sees them in its request) and route, set
+// before the next plugin runs.
+void apply_to_transaction(const HookDecision& decision, const DecidingHookArgs& args) {
+  apply_route(decision, args);
   if (decision.attributes.empty() || args.attributes == nullptr) {
     return;
   }
@@ -76,7 +85,7 @@ HookChain::Progress run_plugins(const std::vector<const LoadedPlugin*>& plugins,
       if (outcome.pending) {
         return Progress{std::nullopt, std::move(outcome.pending), index + 1};
       }
-      apply_attributes(*outcome.decision, args);
+      apply_to_transaction(*outcome.decision, args);
       if (!outcome.decision->allowed()) {
         return Progress{std::move(outcome.decision), nullptr, index + 1};
       }
@@ -165,8 +174,8 @@ std::optional<HookDecision> HookChain::advance(Progress progress) {
       return std::nullopt;
     }
     // Completed between the hook's return and this suspension (a plugin thread racing
-    // the io thread): taken at once, its attributes set as resume() would.
-    apply_attributes(*early, args_);
+    // the io thread): taken at once, its attributes and route set as resume() would.
+    apply_to_transaction(*early, args_);
     if (!early->allowed()) {
       return early;
     }
@@ -179,7 +188,7 @@ void HookChain::resume(HookDecision decision) {
   if (finished_) {
     return;  // cancelled after the completion was posted
   }
-  apply_attributes(decision, args_);
+  apply_to_transaction(decision, args_);
   if (!decision.allowed()) {
     finish(std::move(decision));
     return;

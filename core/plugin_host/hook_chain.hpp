@@ -27,6 +27,9 @@ struct DecidingHookArgs {
   // The transaction's attributes: each decision's are set here before the next plugin
   // runs (on_request, on_sni; at on_accept there is no transaction and they are dropped).
   AttributeList* attributes = nullptr;
+  // The route an allowing decision chose replaces what is here (on_request only: null
+  // elsewhere, where a route comes too early or too late and is ignored).
+  RouteChoice* route = nullptr;
 };
 
 // Runs one deciding hook (on_accept, on_request or on_sni) over every plugin that declared

@@ -94,6 +94,15 @@ HookDecision read_decision(const proxy_decision& decision, const std::string& pl
   if (out.verdict != PROXY_VERDICT_FAILED) {
     read_attributes(decision, plugin, out);
   }
+  if (out.verdict == PROXY_VERDICT_ALLOW) {
+    std::string problem;
+    auto route = read_route(decision, problem);
+    if (!route) {
+      spdlog::warn("[{}] route refused: {}", plugin, problem);
+      return HookDecision::failed(plugin, "route refused: " + problem);
+    }
+    out.route = std::move(*route);
+  }
   return out;
 }
 

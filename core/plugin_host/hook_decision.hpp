@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin_host/header_list.hpp"
+#include "plugin_host/route_choice.hpp"
 
 #include "proxy/sdk/abi.h"
 
@@ -19,6 +20,7 @@ struct HookDecision {
   std::uint32_t retry_after_seconds = 0;  // Retry-After for a 429 or 503; 0 = default
   HeaderList headers;  // a rejection's extra response headers, checked (since 1.2)
   std::vector<HeaderList::Field> attributes;  // to set on the transaction, checked (1.2)
+  RouteChoice route;  // how an allowed request reaches its upstream, checked (1.3)
 
   bool allowed() const { return verdict == PROXY_VERDICT_ALLOW; }
 
@@ -42,7 +44,9 @@ struct HookDecision {
 // The reason is cut to PROXY_REASON_MAX bytes and stripped of control characters, so it
 // can go into a status line or a log line as is. A rejection's headers and the
 // attributes (since 1.2) are copied when they keep the rules of abi.h; each one that
-// does not is dropped with a warning naming the plugin, and the decision stands.
+// does not is dropped with a warning naming the plugin, and the decision stands. An
+// allowing decision's route (since 1.3) that breaks a rule makes the decision a failure
+// instead: going direct could bypass what the chosen parent enforces.
 HookDecision read_decision(const proxy_decision& decision, const std::string& plugin);
 
 }  // namespace proxy::host

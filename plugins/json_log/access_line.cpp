@@ -100,6 +100,14 @@ void append_access_line(std::string& out, const sdk::Transaction& t) {
   } else {
     out += "null";
   }
+  // How the upstream was reached: "direct" or the parent proxy's name; null when no
+  // upstream was tried.
+  out += ",\"upstream\":";
+  if (const auto upstream = t.upstream()) {
+    append_json_string(out, *upstream);
+  } else {
+    out += "null";
+  }
   // The load balancer the connection came through (PROXY protocol), null without one.
   out += ",\"peer_ip\":";
   append_text_or_null(out, t.peer_ip());

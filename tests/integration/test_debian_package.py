@@ -27,8 +27,8 @@ from test_systemd_unit import unit_runnable_here, verify
 
 BUILD_DIR = os.environ.get("PROXY_BUILD_DIR", "")
 BUNDLED = ("http_parser", "access_policy", "sni_policy", "rate_limiter", "metrics",
-           "json_log", "proxy_auth")
-ENABLED = BUNDLED[:-1]  # config/default.yaml enables all but proxy_auth
+           "json_log", "proxy_auth", "upstream_router")
+ENABLED = BUNDLED[:-2]  # config/default.yaml enables all but proxy_auth and upstream_router
 UNIT_PATH = "lib/systemd/system/proxy-server.service"
 
 

@@ -22,7 +22,7 @@ from proxytest import LISTENING, PROXY_BIN, ConfigDir, minimal_config, run_cli
 PLUGINS = ["http_parser", "json_log"]
 FIELDS = ["ts", "event", "conn_id", "client_ip", "client_port", "method", "host", "port",
           "target", "status", "sni", "bytes_in", "bytes_out", "duration_ms", "decision",
-          "plugin", "reason", "user", "peer_ip"]
+          "plugin", "reason", "user", "upstream", "peer_ip"]
 RFC3339_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 DROPPED = re.compile(r"dropped (\d+) access log lines")
 
@@ -164,6 +164,7 @@ class Transactions(JsonLogTestCase):
         self.assertLess(line["duration_ms"], 10_000)
         self.assertEqual((line["decision"], line["plugin"], line["reason"]),
                          ("allow", None, None))
+        self.assertEqual(line["upstream"], "direct")  # no plugin routed it through a parent
         self.assertIsNone(line["peer_ip"])  # PROXY protocol is off
 
     def test_connect_tunnel(self):

@@ -44,6 +44,29 @@ TEST(UpstreamRequestHead, StripsHopByHopAndAddsVia) {
   EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");
 }
 
+TEST(UpstreamRequestHead, ToAParentAbsoluteFormWithItsCredentialsNotTheClients) {
+  const HeaderList headers = {{"Proxy-Authorization", "Basic Y2xpZW50OnB3"}, {"Accept", "*/*"}};
+  const std::string head = upstream_request_head("GET", "http://example.com:8080/a?b", headers,
+                                                 received_head(headers, PROXY_BODY_NONE, 0, 11),
+                                                 "example.com:8080", {}, "Basic cGFyZW50OnB3");
+  EXPECT_EQ(head.rfind("GET http://example.com:8080/a?b HTTP/1.1\r\nHost: example.com:8080\r\n"
+                       "Proxy-Authorization: Basic cGFyZW50OnB3\r\n",
+                       0),
+            0U);
+  EXPECT_FALSE(has(head, "Y2xpZW50OnB3"));  // the client's own is hop-by-hop
+  EXPECT_EQ(head.find("Proxy-Authorization"), head.rfind("Proxy-Authorization"));
+  EXPECT_TRUE(has(head, "Accept: */*\r\n"));
+}
+
+TEST(ParentConnectHead, AsksForTheTargetWithCredentialsWhenGiven) {
+  EXPECT_EQ(proxy::core::parent_connect_head("[::1]:443", "Basic dTpw"),
+            "CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n"
+            "Proxy-Authorization: Basic dTpw\r\nVia: 1.1 proxy-server\r\n\r\n");
+  EXPECT_EQ(proxy::core::parent_connect_head("example.com:443", ""),
+            "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n"
+            "Via: 1.1 proxy-server\r\n\r\n");
+}
+
 TEST(ConnectionOptions, NamingAFramingFieldOrHostIsDetected) {
   for (const char* option : {"Content-Length", "transfer-encoding", "close, HOST", " Host "}) {
     EXPECT_TRUE(connection_nominates_framing({{"Connection", option}})) << option;

@@ -20,7 +20,7 @@ using testing::TransactionFixture;
 const std::vector<std::string> field_order = {
     "ts",       "event",  "conn_id", "client_ip", "client_port", "method",    "host",
     "port",     "target", "status",  "sni",       "bytes_in",    "bytes_out", "duration_ms",
-    "decision", "plugin", "reason",  "user",      "peer_ip"};
+    "decision", "plugin", "reason",  "user",      "upstream",    "peer_ip"};
 
 std::vector<std::string> keys_in_order(const std::string& line) {
   std::vector<std::string> keys;
@@ -212,6 +212,7 @@ std::string reference_line(const sdk::Transaction& t) {
   line["plugin"] = text_or_null(t.decided_by());
   line["reason"] = text_or_null(t.reason());
   line["user"] = t.user() ? Json(std::string(*t.user())) : Json(nullptr);
+  line["upstream"] = t.upstream() ? Json(std::string(*t.upstream())) : Json(nullptr);
   line["peer_ip"] = text_or_null(t.peer_ip());
   return line.dump(-1, ' ', true, Json::error_handler_t::replace);
 }
@@ -223,6 +224,24 @@ TEST(AccessLine, TheUserAttributeIsAFieldAndNullWhenUnset) {
   EXPECT_EQ(json::parse(format_access_line(fixture.view()))["user"], "alice \"admin\"");
   fixture.user = "";  // set, but empty: a name, not an absence
   EXPECT_EQ(json::parse(format_access_line(fixture.view()))["user"], "");
+}
+
+TEST(AccessLine, TheUpstreamIsDirectOrTheParentAndNullWhenNoneWasTried) {
+  TransactionFixture fixture;
+  EXPECT_EQ(json::parse(format_access_line(fixture.view()))["upstream"], "direct");
+  fixture.upstream = "corp";
+  EXPECT_EQ(json::parse(format_access_line(fixture.view()))["upstream"], "corp");
+  fixture.upstream.reset();  // refused before any upstream was tried
+  EXPECT_TRUE(json::parse(format_access_line(fixture.view()))["upstream"].is_null());
+}
+
+TEST(AccessLine, AnOlderHostsShorterTransactionHasNoUpstream) {
+  TransactionFixture fixture;
+  fixture.upstream = "corp";
+  proxy_transaction abi{};
+  abi.size = offsetof(proxy_transaction, upstream);  // what a 1.2 host writes
+  abi.upstream = sdk::to_str(*fixture.upstream);
+  EXPECT_FALSE(sdk::Transaction(abi).upstream().has_value());
 }
 
 TEST(AccessLine, ThePeerIpIsTheBalancerAndNullWithoutPROXYProtocol) {
@@ -273,6 +292,7 @@ TEST(AccessLine, SameBytesAsTheNlohmannObjectItReplaces) {
     fixture.reason = text(40);
     fixture.user = random() % 2 == 0 ? std::optional<std::string>(text(20)) : std::nullopt;
     fixture.peer_ip = random() % 2 == 0 ? "" : "10.0.0." + text(3);
+    fixture.upstream = random() % 3 == 0 ? std::optional<std::string>(text(10)) : std::nullopt;
     const sdk::Transaction& view = fixture.view();
     ASSERT_EQ(format_access_line(view), reference_line(view)) << "round " << round;
   }

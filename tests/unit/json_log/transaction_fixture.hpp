@@ -31,6 +31,7 @@ struct TransactionFixture {
   std::string reason;
   std::optional<std::string> user;  // the "user" attribute; none when unset
   std::string peer_ip;              // the balancer, with PROXY protocol; empty without
+  std::optional<std::string> upstream = "direct";  // "direct" or a parent; none: not tried
 
   // Valid while this fixture lives and is not changed.
   const sdk::Transaction& view() {
@@ -59,6 +60,9 @@ struct TransactionFixture {
     abi_.reason = sdk::to_str(reason);
     if (user) {
       abi_.user = sdk::to_str(*user);
+    }
+    if (upstream) {
+      abi_.upstream = sdk::to_str(*upstream);
     }
     transaction_.emplace(abi_);
     return *transaction_;

@@ -208,6 +208,47 @@ TEST_F(HookChainTest, AResumedChainSetsTheCompletionsAttributes) {
   EXPECT_EQ(attributes.get("deferred"), std::optional<std::string_view>("yes"));
 }
 
+TEST_F(HookChainTest, ALaterPluginsRouteReplacesAnEarlierOne) {
+  load({"good", "old_abi"});
+  request_.target = "http://example.com/route";
+  RouteChoice route;
+  const auto progress =
+      HookChain::run(registry_, DecidingHook::request, {&info_, &view_, nullptr, nullptr, &route});
+  ASSERT_TRUE(progress.decision.has_value());
+  EXPECT_TRUE(progress.decision->allowed());
+  ASSERT_EQ(route.kind, RouteChoice::Kind::parents);
+  ASSERT_EQ(route.parents.size(), 1U);
+  EXPECT_EQ(route.parents[0].name, "old_abi");
+  EXPECT_EQ(route.parents[0].host, "parent.example");
+  EXPECT_EQ(route.parents[0].port, 3128);
+  EXPECT_EQ(route.parents[0].authorization, "Basic eDp5");
+}
+
+TEST_F(HookChainTest, APluginThatChoosesNoRouteKeepsTheEarlierOne) {
+  load({"good", "old_abi"});
+  request_.target = "http://example.com/";
+  RouteChoice route;
+  route.kind = RouteChoice::Kind::direct;  // as if an earlier plugin had chosen it
+  const auto progress =
+      HookChain::run(registry_, DecidingHook::request, {&info_, &view_, nullptr, nullptr, &route});
+  ASSERT_TRUE(progress.decision.has_value());
+  EXPECT_EQ(route.kind, RouteChoice::Kind::direct);
+}
+
+TEST_F(HookChainTest, ADeferredDecisionsRouteIsTaken) {
+  load({"good"});
+  RouteChoice route;
+  request_.target = "http://example.com/defer-route";
+  auto run = std::make_shared<Run>();
+  run->chain = HookChain::create(registry_, DecidingHook::request,
+                                 {&info_, &view_, nullptr, nullptr, &route}, executor_.poster(),
+                                 [run](HookDecision decision) { run->done = std::move(decision); });
+  run->sync = run->chain->start();
+  EXPECT_TRUE(wait(*run).allowed());
+  ASSERT_EQ(route.kind, RouteChoice::Kind::parents);
+  EXPECT_EQ(route.parents.at(0).name, "good");
+}
+
 TEST_F(HookChainTest, DeferralCompletedFromTheHostTimer) {
   load({"good"});
   const auto run = start("http://example.com/defer-timer-reject");

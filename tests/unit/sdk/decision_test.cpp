@@ -10,6 +10,7 @@ namespace {
 
 using proxy::sdk::Completion;
 using proxy::sdk::Decision;
+using proxy::sdk::Route;
 
 // Records what a Completion hands to the host.
 std::vector<proxy_decision> completed;
@@ -106,6 +107,40 @@ TEST(Decision, UnavailableIs503WithAnOptionalRetryAfter) {
   EXPECT_EQ(out.status, 503U);
   EXPECT_EQ(out.retry_after_seconds, 30U);
   EXPECT_EQ(Decision::unavailable("backend down").retry_after_seconds(), 0U);  // none sent
+}
+
+TEST(Decision, ARouteThroughParentsCrossesTheAbi) {
+  proxy_decision out{};
+  out.size = sizeof(out);
+  const Decision decision = Decision::allow().with_route(Route::via(
+      {{"corp", "proxy.corp.example", 3128, "Basic dTpw"}, {"backup", "::1", 8080, ""}}));
+  decision.write(out);
+  EXPECT_EQ(out.verdict, PROXY_VERDICT_ALLOW);
+  EXPECT_EQ(out.route, static_cast<std::uint32_t>(PROXY_ROUTE_PARENTS));
+  ASSERT_EQ(out.parent_count, 2U);
+  EXPECT_EQ(std::string(out.parents[0].name.ptr, out.parents[0].name.len), "corp");
+  EXPECT_EQ(out.parents[0].port, 3128);
+  EXPECT_EQ(std::string(out.parents[1].host.ptr, out.parents[1].host.len), "::1");
+  const Decision read = Decision::read(out);
+  ASSERT_EQ(read.route().kind(), Route::Kind::parents);
+  ASSERT_EQ(read.route().parents().size(), 2U);
+  EXPECT_EQ(read.route().parents()[0].authorization, "Basic dTpw");
+  EXPECT_EQ(read.route().parents()[1].name, "backup");
+
+  Decision::allow().with_route(Route::direct()).write(out);
+  EXPECT_EQ(out.route, static_cast<std::uint32_t>(PROXY_ROUTE_DIRECT));
+  EXPECT_EQ(out.parent_count, 0U);
+  Decision::allow().write(out);
+  EXPECT_EQ(out.route, static_cast<std::uint32_t>(PROXY_ROUTE_UNSET));
+}
+
+TEST(Decision, ARouteIsNotWrittenPastAnOlderHostsStruct) {
+  proxy_decision out{};
+  out.size = offsetof(proxy_decision, route);  // as a 1.2 host sized it
+  out.route = 99;
+  Decision::allow().with_route(Route::direct()).write(out);
+  EXPECT_EQ(out.route, 99U);
+  EXPECT_EQ(Decision::read(out).route().kind(), Route::Kind::unset);
 }
 
 TEST(Decision, RetryAfterIsNotWrittenPastAnOlderHostsStruct) {

@@ -86,6 +86,42 @@ typedef enum proxy_direction {
 
 #define PROXY_REASON_MAX 256
 
+/* ---- routing (since 1.3) ------------------------------------------------------------ */
+
+typedef enum proxy_route_kind {
+  PROXY_ROUTE_UNSET = 0,  /* no choice: another plugin's, else direct */
+  PROXY_ROUTE_DIRECT = 1, /* the core connects to the request's target itself */
+  PROXY_ROUTE_PARENTS = 2 /* through a parent HTTP proxy, the first of `parents` reached */
+} proxy_route_kind;
+
+/* A parent HTTP proxy. The core dials host:port (the operator chose it: the address is
+ * not held to upstream.deny_networks or local_destinations, only the loop guard), sends
+ * `CONNECT target` for a tunnel and the absolute-form request for plain HTTP, with
+ * `Proxy-Authorization: <authorization>` when that is not empty; the client's own
+ * Proxy-Authorization never goes on. A parent that cannot be reached (refused, no
+ * address, timeouts.connect passed) is skipped for the next; a parent that answers a
+ * CONNECT with anything but 2xx, or plain HTTP with 407, ends the transaction with 502
+ * naming it. Kept-alive connections to a parent serve only requests routed through it.
+ *  - name: 1 to PROXY_PARENT_NAME_MAX characters from [A-Za-z0-9_.-]; the access log's
+ *    `upstream` and error reasons name the parent by it.
+ *  - host: a host name or an IP address (IPv6 without brackets), 1 to
+ *    PROXY_PARENT_HOST_MAX characters from [A-Za-z0-9_.:-]; port 1 to 65535.
+ *  - authorization: at most PROXY_PARENT_AUTHORIZATION_MAX bytes, no control characters.
+ *    A credential: the host never logs it. */
+typedef struct proxy_parent {
+  proxy_str name;
+  proxy_str host;
+  uint16_t port;
+  proxy_str authorization;
+} proxy_parent;
+
+#define PROXY_ROUTE_PARENTS_MAX 8
+#define PROXY_PARENT_NAME_MAX 64
+#define PROXY_PARENT_HOST_MAX 253
+#define PROXY_PARENT_AUTHORIZATION_MAX 1024
+/* proxy_transaction::upstream when the core connected to the target itself. */
+#define PROXY_UPSTREAM_DIRECT "direct"
+
 /* What a deciding hook answers. The host zero-fills it with verdict ALLOW before the call. */
 typedef struct proxy_decision {
   size_t size;
@@ -114,6 +150,18 @@ typedef struct proxy_decision {
    * logged. */
   const proxy_header* attributes;
   uint32_t attribute_count;
+  /* since 1.3: how the upstream is reached, chosen in on_request with the verdict ALLOW
+   * (ignored with any other verdict and in other hooks: on_accept has no request yet,
+   * and by on_sni the tunnel is already open). proxy_route_kind: PROXY_ROUTE_UNSET leaves
+   * the choice to the other plugins (direct when none chooses); a later plugin's choice
+   * replaces an earlier one's. PROXY_ROUTE_PARENTS lists 1 to PROXY_ROUTE_PARENTS_MAX
+   * parents, tried in order while one cannot be reached. A route that breaks a rule of
+   * proxy_parent fails the decision, in whichever hook (a 500 in on_request), rather than
+   * going direct: a parent may be where the operator's policy is enforced. Borrowed until
+   * the hook (or complete()) returns. */
+  uint32_t route;
+  const proxy_parent* parents;
+  uint32_t parent_count;
 } proxy_decision;
 
 #define PROXY_DECISION_HEADERS_MAX 8
@@ -243,6 +291,10 @@ typedef struct proxy_transaction {
   const proxy_header* attributes;
   size_t attribute_count;
   proxy_str user;
+  /* since 1.3: how the upstream was reached: PROXY_UPSTREAM_DIRECT, or the name of the
+   * parent proxy (proxy_parent::name) used, the last one tried when none could be
+   * reached. ptr NULL when no upstream was tried (refused before, an admin request). */
+  proxy_str upstream;
 } proxy_transaction;
 
 /* ---- admin endpoints ---------------------------------------------------------------- */

@@ -11,6 +11,45 @@
 
 namespace proxy::sdk {
 
+// A parent HTTP proxy to reach the upstream through (ABI 1.3; see proxy_parent in abi.h
+// for the rules the host checks). `authorization` is the whole Proxy-Authorization value
+// to send it ("Basic dXNlcjpwYXNz"), empty for none: a credential, which the host never
+// logs and plugins should not either.
+struct Parent {
+  std::string name;  // 1 to PROXY_PARENT_NAME_MAX of [A-Za-z0-9_.-]: the log's `upstream`
+  std::string host;  // a host name or IP address, IPv6 without brackets
+  std::uint16_t port = 0;
+  std::string authorization;
+};
+
+// How on_request's transaction reaches its upstream (ABI 1.3): direct, or through the
+// first of a list of parents that can be reached.
+//
+// @par Thread Safety
+// A value type: distinct objects may be used from any thread.
+class Route {
+ public:
+  enum class Kind : std::uint32_t {
+    unset = PROXY_ROUTE_UNSET,  // no choice: another plugin's, else direct
+    direct = PROXY_ROUTE_DIRECT,
+    parents = PROXY_ROUTE_PARENTS,
+  };
+
+  Route() = default;
+  static Route direct() { return Route(Kind::direct, {}); }
+  // 1 to PROXY_ROUTE_PARENTS_MAX parents, tried in order while one cannot be reached.
+  static Route via(std::vector<Parent> parents) { return Route(Kind::parents, std::move(parents)); }
+
+  Kind kind() const { return kind_; }
+  const std::vector<Parent>& parents() const { return parents_; }
+
+ private:
+  Route(Kind kind, std::vector<Parent> parents) : kind_(kind), parents_(std::move(parents)) {}
+
+  Kind kind_ = Kind::unset;
+  std::vector<Parent> parents_;
+};
+
 // What a deciding hook (on_accept, on_request, on_sni) answers.
 //
 // @par Thread Safety
@@ -77,6 +116,18 @@ class Decision {
     return std::move(*this);
   }
 
+  // How the upstream is reached (ABI 1.3): read from on_request with an allowing
+  // decision, ignored otherwise. A later plugin's route replaces an earlier one's; a route
+  // that breaks a rule of abi.h fails the transaction (500) rather than going direct.
+  Decision& with_route(Route route) & {
+    route_ = std::move(route);
+    return *this;
+  }
+  Decision with_route(Route route) && {
+    route_ = std::move(route);
+    return std::move(*this);
+  }
+
   Kind kind() const { return kind_; }
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }
@@ -87,6 +138,7 @@ class Decision {
   using Fields = std::vector<std::pair<std::string, std::string>>;
   const Fields& headers() const { return headers_; }
   const Fields& attributes() const { return attributes_; }
+  const Route& route() const { return route_; }
 
   // Writes into the ABI struct; the reason is cut to PROXY_REASON_MAX bytes. The headers
   // and attributes written point into this object: keep it alive, unchanged, until the
@@ -106,6 +158,16 @@ class Decision {
       out.attributes = views(attributes_, attribute_views_);
       out.attribute_count = static_cast<std::uint32_t>(attribute_views_.size());
     }
+    if (PROXY_ABI_HAS(&out, proxy_decision, parent_count)) {
+      out.route = static_cast<std::uint32_t>(route_.kind());
+      parent_views_.clear();
+      for (const Parent& parent : route_.parents()) {
+        parent_views_.push_back(
+            {view(parent.name), view(parent.host), parent.port, view(parent.authorization)});
+      }
+      out.parents = parent_views_.empty() ? nullptr : parent_views_.data();
+      out.parent_count = static_cast<std::uint32_t>(parent_views_.size());
+    }
   }
 
   static Decision read(const proxy_decision& in) {
@@ -119,10 +181,34 @@ class Decision {
       read_fields(in.headers, in.header_count, decision.headers_);
       read_fields(in.attributes, in.attribute_count, decision.attributes_);
     }
+    if (PROXY_ABI_HAS(&in, proxy_decision, parent_count)) {
+      decision.route_ = read_route(in);
+    }
     return decision;
   }
 
  private:
+  static proxy_str view(const std::string& text) { return {text.data(), text.size()}; }
+  static std::string text(proxy_str s) {
+    return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
+  }
+  static Route read_route(const proxy_decision& in) {
+    switch (static_cast<Route::Kind>(in.route)) {
+      case Route::Kind::direct:
+        return Route::direct();
+      case Route::Kind::parents: {
+        std::vector<Parent> parents;
+        for (std::uint32_t i = 0; in.parents != nullptr && i < in.parent_count; ++i) {
+          const proxy_parent& p = in.parents[i];
+          parents.push_back({text(p.name), text(p.host), p.port, text(p.authorization)});
+        }
+        return Route::via(std::move(parents));
+      }
+      case Route::Kind::unset:
+        break;
+    }
+    return {};
+  }
   static const proxy_header* views(const Fields& fields, std::vector<proxy_header>& out) {
     out.clear();
     for (const auto& [name, value] : fields) {
@@ -146,11 +232,15 @@ class Decision {
   std::uint32_t retry_after_seconds_ = 0;
   Fields headers_;
   Fields attributes_;
+  Route route_;
   // What write() last pointed `out` at.
   mutable std::vector<proxy_header> header_views_;
   mutable std::vector<proxy_header> attribute_views_;
+  mutable std::vector<proxy_parent> parent_views_;
 };
 
+// Transaction::upstream() when the core connected to the target itself.
+inline constexpr std::string_view upstream_direct = PROXY_UPSTREAM_DIRECT;
 // The transaction attribute naming who the client authenticated as.
 inline constexpr std::string_view attribute_user = PROXY_ATTRIBUTE_USER;
 // Why an authentication attempt failed (see PROXY_ATTRIBUTE_AUTH_FAILURE in abi.h).

@@ -343,8 +343,9 @@ class SettingsReader {
     }
     return out;
   }
-  // A map of user-chosen names to maps ("parents: {corp: {...}}"), in the order given;
-  // errors name "key.<name>.field".
+  // A map of user-chosen names to maps ("parents: {corp: {...}}"), sorted by name (a
+  // JSON object keeps no order: do not give the order a meaning); errors name
+  // "key.<name>.field".
   std::vector<std::pair<std::string, SettingsReader>> named_sections(std::string_view key,
                                                                      Keys known_keys) const {
     const nlohmann::json* value = present(key, "a map", false);

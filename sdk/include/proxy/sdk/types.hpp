@@ -259,6 +259,15 @@ class Transaction {
     }
     return find_field(t_.attributes, t_.attribute_count, name);
   }
+  // How the upstream was reached (ABI 1.3): upstream_direct, or the name of the parent
+  // proxy used (the last one tried when none could be); none when no upstream was tried,
+  // or the host predates ABI 1.3.
+  std::optional<std::string_view> upstream() const {
+    if (!PROXY_ABI_HAS(&t_, proxy_transaction, upstream) || t_.upstream.ptr == nullptr) {
+      return std::nullopt;
+    }
+    return to_view(t_.upstream);
+  }
 
  private:
   const proxy_transaction& t_;

@@ -1,6 +1,7 @@
-// A well-behaved plugin exercising every host service: it rejects, edits headers, defers
-// (completing from a thread, a host timer, synchronously, never, or by dropping the
-// Completion), schedules a timer it expects to be cancelled at shutdown, serves an
+// A well-behaved plugin exercising every host service: it rejects, edits headers, routes
+// ("route" in the target: through a parent named after the plugin; "route-direct":
+// direct), defers (completing from a thread, a host timer, synchronously, never, or by
+// dropping the Completion), schedules a timer it expects to be cancelled at shutdown, serves an
 // endpoint and reports its own destruction to a file named in its settings.
 #include <atomic>
 #include <fstream>
@@ -83,6 +84,9 @@ class GoodPlugin final : public proxy::sdk::Plugin {
     if (!request.headers().add("Bad Name", "x") && !request.headers().add("X-Ok", "a\r\nb")) {
       request.headers().add("X-Good-Refused", "invalid edits refused");
     }
+    if (target.find("route") != std::string::npos) {
+      return Decision::allow().with_route(route_for(target));
+    }
     return Decision::allow();
   }
 
@@ -92,6 +96,13 @@ class GoodPlugin final : public proxy::sdk::Plugin {
   }
 
  private:
+  proxy::sdk::Route route_for(const std::string& target) const {
+    if (target.find("route-direct") != std::string::npos) {
+      return proxy::sdk::Route::direct();
+    }
+    return proxy::sdk::Route::via({{context_.name(), "parent.example", 3128, "Basic eDp5"}});
+  }
+
   Decision defer(const proxy::sdk::Connection& conn, const std::string& target) {
     Completion completion = conn.defer();
     Decision answer = target.find("reject") != std::string::npos
@@ -99,6 +110,9 @@ class GoodPlugin final : public proxy::sdk::Plugin {
                           : Decision::allow();
     if (target.find("attr") != std::string::npos) {
       answer.with_attribute("deferred", "yes");
+    }
+    if (target.find("route") != std::string::npos) {
+      answer.with_route(route_for(target));
     }
     if (target.find("defer-sync") != std::string::npos) {
       completion.complete(answer);
