@@ -5,7 +5,8 @@
 # attach to the servers it starts).
 #
 #   bench/profile.sh [--build DIR] [--requests N] [--duration S] [--size-mib M]
-#                    [--sample-mib M] [--idle "N..."] [--keep DIR]
+#                    [--sample-mib M] [--pipe-rounds N] [--idle "N..."] [--keep DIR]
+#                    [--steps "syscalls perf downloads pipes idle"]
 #
 # It runs the already built DIR/bin/proxy-server (build, else build-test; it does not
 # build). On free loopback ports in a fresh temporary folder it starts nginx (a 100-byte
@@ -17,7 +18,9 @@
 #      Connection: close), with its user and system CPU from /proc;
 #   3. downloads of M MiB through a CONNECT tunnel and as plain HTTP: perf and CPU-s per
 #      GiB, then `strace -c` and `strace -e splice` over a --sample-mib download;
-#   4. idle connections: RSS of fresh proxy-server processes at each count of --idle,
+#   4. the same tunnel (plain HTTP inside) with 64 KiB and with 1 MiB splice pipes
+#      (limits.buffer_bytes), alternating, without perf: CPU-s per GiB;
+#   5. idle connections: RSS of fresh proxy-server processes at each count of --idle,
 #      for the slope per connection (bench/idle_conns.py).
 # It prints a Markdown summary (bench/profile_summary.py) on stdout; --keep DIR copies the
 # raw strace and perf reports there. Every step is bounded (timeout, wrk durations, curl
@@ -32,24 +35,28 @@ repo=$(cd "$here/.." && pwd)
 usage() {
   cat <<'EOF'
 Usage: bench/profile.sh [--build DIR] [--requests N] [--duration S] [--size-mib M]
-                        [--sample-mib M] [--idle "N..."] [--keep DIR]
+                        [--sample-mib M] [--pipe-rounds N] [--idle "N..."] [--keep DIR]
+                        [--steps "S..."]
   --build DIR       build folder holding bin/proxy-server and bin/plugins (build, else
                     build-test); the script does not build
   --requests N      requests per strace count (10000)
   --duration S      seconds of each wrk run under perf (10)
   --size-mib M      size of the downloads under perf (1024)
   --sample-mib M    size of the downloads under strace (256)
+  --pipe-rounds N   rounds of the 64 KiB / 1 MiB pipe comparison, without perf (6)
   --idle "N..."     idle-connection counts, one fresh proxy each ("2500 5000 7500 10000";
                     "" skips the step)
   --keep DIR        copy the raw strace output and perf reports into DIR
+  --steps "S..."    which steps to run, of "syscalls perf downloads pipes idle" (all)
 EOF
 }
 
 build="" requests=10000 duration=10 size_mib=1024 sample_mib=256 idle_counts="2500 5000 7500 10000"
+pipe_rounds=6 steps="syscalls perf downloads pipes idle"
 keep=""
 while [ $# -gt 0 ]; do
   case $1 in
-    --build | --requests | --duration | --size-mib | --sample-mib | --idle | --keep)
+    --build | --requests | --duration | --size-mib | --sample-mib | --pipe-rounds | --idle | --keep | --steps)
       [ $# -ge 2 ] || { usage >&2; exit 2; }
       case $1 in
         --build) build=$2 ;;
@@ -57,8 +64,10 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2 ;;
         --size-mib) size_mib=$2 ;;
         --sample-mib) sample_mib=$2 ;;
+        --pipe-rounds) pipe_rounds=$2 ;;
         --idle) idle_counts=$2 ;;
         --keep) keep=$2 ;;
+        --steps) steps=$2 ;;
       esac
       shift
       ;;
@@ -69,11 +78,13 @@ while [ $# -gt 0 ]; do
 done
 
 bench_name=profile
+step() { [[ " $steps " == *" $1 "* ]]; } # STEP: asked for with --steps
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 find_build "$build"
-for tool in nginx squid tinyproxy wrk curl strace perf openssl python3; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (bench/install-bench-deps.sh)"
+for tool in nginx squid tinyproxy wrk curl strace perf openssl python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null 2>&1 ||
+    die "$tool is missing (bench/install-bench-deps.sh; Debian packages strace, linux-perf, time)"
 done
 [ "$(id -u)" = 0 ] || die "run as root: strace and perf attach to servers of other users"
 
@@ -326,7 +337,7 @@ url_args() { # NAME: fixed_requests.py / wrk arguments for it (direct: origin-fo
 }
 
 # --- 1. syscalls per request ----------------------------------------------------------------
-for mode in keepalive close; do
+for mode in $(step syscalls && echo keepalive close); do # nothing unless asked for
   close_arg=()
   [ "$mode" = close ] && close_arg=(--close)
   for name in ours squid tinyproxy direct; do
@@ -365,7 +376,7 @@ perf_reports() { # FILE PREFIX: by DSO, by symbol (self), and inclusive kernel p
     2>/dev/null >"$prefix.children.txt"
 }
 
-for mode in keepalive close; do
+for mode in $(step perf && echo keepalive close); do
   header_arg=()
   [ "$mode" = close ] && header_arg=(-H "Connection: close")
   for name in "${targets[@]}"; do
@@ -380,15 +391,17 @@ for mode in keepalive close; do
       -s "$here/wrk-proxy.lua" "${header_arg[@]}" "$url" >/dev/null 2>&1 || true
     u0=$(cpu_of user "${tp[@]}") s0=$(cpu_of sys "${tp[@]}")
     perf_record "$work/perf-$name-$mode.data" "$duration" "${tp[@]}"
-    wrk_out=$(BENCH_TARGET=$bench_target timeout $((duration + 60)) wrk -t2 -c50 \
-      -d"${duration}s" --timeout 5s -s "$here/wrk-proxy.lua" "${header_arg[@]}" "$url" 2>&1) ||
-      true
+    # wrk's own CPU too: the load generator shares the cores with the proxy and nginx.
+    wrk_out=$(BENCH_TARGET=$bench_target timeout $((duration + 60)) /usr/bin/time -f '%U %S' \
+      -o "$work/wrk-time" wrk -t2 -c50 -d"${duration}s" --timeout 5s -s "$here/wrk-proxy.lua" \
+      "${header_arg[@]}" "$url" 2>&1) || true
     u1=$(cpu_of user "${tp[@]}") s1=$(cpu_of sys "${tp[@]}")
     wait "$perf_pid" 2>/dev/null || true
     line=$(grep '^BENCH ' <<<"$wrk_out" || true)
     [ -n "$line" ] || die "wrk through $name produced no summary: $(tail -n 3 <<<"$wrk_out")"
     echo "$line user=$(awk -v a="$u1" -v b="$u0" 'BEGIN { printf "%.2f", a - b }')" \
       "sys=$(awk -v a="$s1" -v b="$s0" 'BEGIN { printf "%.2f", a - b }')" \
+      "wrk_cpu=$(awk 'NF == 2 { printf "%.2f", $1 + $2 }' "$work/wrk-time")" \
       "load=$(cut -d' ' -f1 /proc/loadavg)" >"$out/perf/$name-$mode.cpu"
     perf_reports "$work/perf-$name-$mode.data" "$out/perf/$name-$mode"
     rm -f "$work/perf-$name-$mode.data"
@@ -411,7 +424,7 @@ download() { # KIND NAME MIB: curl through the proxy NAME (direct: none); prints
     2>>"$work/curl.err" || true
 }
 
-for kind in tunnel plain; do
+for kind in $(step downloads && echo tunnel plain); do
   for name in ours ours_all ours_pipe1m direct; do
     log "perf: $kind download of $size_mib MiB through $name"
     read -r -a tp <<<"$(traced_pids "$name")"
@@ -446,8 +459,33 @@ for kind in tunnel plain; do
   done
 done
 
-# --- 4. idle connections: RSS against the count, fresh processes ----------------------------
-for count in $idle_counts; do
+# --- 4. pipe size without perf: alternating rounds, 64 KiB against 1 MiB pipes --------------
+# A CONNECT tunnel carrying plain HTTP (curl -p), so that only the splice loop differs from
+# the plain download, and plain HTTP.
+pipe_round() { # NAME KIND ROUND: one download, a line of pipe-rounds.txt
+  local name=$1 kind=$2 round=$3 c0 c1 figures tunnel=()
+  [ "$kind" = tunnel ] && tunnel=(-p)
+  c0=$(python3 "$here/procstat.py" cpu "$(traced_pids "$name")")
+  figures=$(timeout 330 curl -sS "${tunnel[@]}" -o /dev/null --max-time 300 \
+    -w '%{http_code} %{size_download} %{speed_download}' -x "http://127.0.0.1:${port_of[$name]}" \
+    "http://127.0.0.1:$p_http/big" 2>>"$work/curl.err") || figures="0 0 0"
+  c1=$(python3 "$here/procstat.py" cpu "$(traced_pids "$name")")
+  echo "$name $kind $round $figures $(awk -v a="$c1" -v b="$c0" 'BEGIN { printf "%.2f", a - b }')" \
+    "$(cut -d' ' -f1 /proc/loadavg)" >>"$out/download/pipe-rounds.txt"
+  log "pipe rounds: $kind through $name, round $round: $(tail -n 1 "$out/download/pipe-rounds.txt")"
+}
+if step pipes; then
+  for round in $(seq "$pipe_rounds"); do
+    for kind in tunnel plain; do
+      for name in ours ours_pipe1m; do
+        pipe_round "$name" "$kind" "$round"
+      done
+    done
+  done
+fi
+
+# --- 5. idle connections: RSS against the count, fresh processes ----------------------------
+for count in $(step idle && echo "$idle_counts"); do
   port=$(free_port)
   dir=$work/idle-$count
   mkdir -p "$dir"

@@ -12,8 +12,8 @@ with its slope.
 import json
 import os
 import re
+import statistics
 import sys
-from collections import Counter
 
 NAMES = {
     "ours": "proxy-server",
@@ -54,6 +54,10 @@ def read(path):
             return f.read()
     except OSError:
         return ""
+
+
+def listdir(path):
+    return os.listdir(path) if os.path.isdir(path) else []
 
 
 def strace_counts(path):
@@ -130,6 +134,8 @@ def section_machine(out):
 
 
 def section_syscalls(out, requests):
+    if not any(f.endswith(".strace") for f in listdir(os.path.join(out, "syscalls"))):
+        return
     print("## Syscalls per request (strace -c -f, fixed request count)\n")
     for mode, label in MODES.items():
         names = ["ours", "squid", "tinyproxy", "direct"]
@@ -169,12 +175,14 @@ def section_syscalls(out, requests):
 
 
 def section_perf(out, duration):
+    if not any(f.endswith(".cpu") for f in listdir(os.path.join(out, "perf"))):
+        return
     print("## CPU under wrk -t2 -c50 (perf record -g, cpu-clock)\n")
     names = ["ours", "ours_all", "squid", "tinyproxy", "direct"]
     for mode, label in MODES.items():
         print(f"### {label}\n")
-        print("| | req/s | CPU-s / 10k | user | sys | perf: kernel share | load |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("| | req/s | CPU-s / 10k | user | sys | perf: kernel share | wrk's CPU-s / 10k | load |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for name in names:
             kv = kv_line(os.path.join(out, "perf", f"{name}-{mode}.cpu"))
             if not kv:
@@ -183,9 +191,10 @@ def section_perf(out, duration):
             user, sys_ = float(kv["user"]), float(kv["sys"])
             per = (user + sys_) / (req / 10_000) if req else float("nan")
             share = kernel_share(os.path.join(out, "perf", f"{name}-{mode}"))
+            wrk = float(kv.get("wrk_cpu", "nan")) / (req / 10_000) if req else float("nan")
             print(f"| {NAMES[name]} | {req / duration:,.0f} | {per:.2f} | "
                   f"{user / (req / 10_000):.2f} | {sys_ / (req / 10_000):.2f} | "
-                  f"{share:.0f}% | {kv.get('load', '')} |")
+                  f"{share:.0f}% | {wrk:.2f} | {kv.get('load', '')} |")
         print()
         for name in ("ours", "ours_all", "direct"):
             prefix = os.path.join(out, "perf", f"{name}-{mode}")
@@ -202,6 +211,8 @@ def section_perf(out, duration):
 
 
 def section_downloads(out):
+    if not any(f.endswith(".cpu") for f in listdir(os.path.join(out, "download"))):
+        return
     print("## Downloads: CONNECT tunnel (TLS end to end) and plain HTTP\n")
     print("| | MB/s | CPU-s / GiB | user | sys | perf: kernel share | top kernel paths |")
     print("|---|---:|---:|---:|---:|---:|---|")
@@ -269,10 +280,35 @@ def splice_sizes(path):
     return sizes
 
 
+def section_pipe_rounds(out):
+    # Each line: NAME KIND ROUND HTTP-CODE BYTES SPEED CPU-S LOAD
+    rows = [line.split() for line in read(os.path.join(out, "download",
+                                                        "pipe-rounds.txt")).splitlines()]
+    rows = [r for r in rows if len(r) >= 8 and int(r[4]) > 0]
+    if not rows:
+        return
+    print("64 KiB against 1 MiB splice pipes, alternating rounds of 1 download each, without "
+          "perf: a CONNECT tunnel carrying plain HTTP (curl -p) and plain HTTP "
+          "(absolute-form); proxy CPU-s per GiB:\n")
+    print("| | CPU-s / GiB, median | each round | MB/s, median |")
+    print("|---|---:|---|---:|")
+    for kind in ("tunnel", "plain"):
+        for name in ("ours", "ours_pipe1m"):
+            mine = [r for r in rows if r[0] == name and r[1] == kind]
+            if not mine:
+                continue
+            per = [float(r[6]) / (int(r[4]) / 2**30) for r in mine]
+            speeds = [float(r[5]) / 1e6 for r in mine]
+            each = " / ".join(f"{x:.2f}" for x in per)
+            print(f"| {kind}: {NAMES[name]} | {statistics.median(per):.2f} | {each} | "
+                  f"{statistics.median(speeds):,.0f} |")
+    print()
+
+
 def section_idle(out):
     rows = []
     folder = os.path.join(out, "idle")
-    for entry in os.listdir(folder) if os.path.isdir(folder) else []:
+    for entry in listdir(folder):
         try:
             data = json.loads(read(os.path.join(folder, entry)))
         except ValueError:
@@ -307,6 +343,7 @@ def main(argv):
     section_syscalls(out, requests)
     section_perf(out, duration)
     section_downloads(out)
+    section_pipe_rounds(out)
     section_idle(out)
     return 0
 
