@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Process-tree figures from /proc, summed over a PID and its live descendants.
 
-Usage: procstat.py cpu|rss|hwm|fds PID
+Usage: procstat.py cpu|user|sys|rss|hwm|fds PID
   cpu  CPU seconds used so far (utime + stime from /proc/PID/stat, all threads)
+  user, sys  the same, user space only (utime) or kernel only (stime)
   rss  resident set size in KiB (VmRSS from /proc/PID/status)
   hwm  peak resident set size so far in KiB (VmHWM from /proc/PID/status)
   fds  open file descriptors (entries of /proc/PID/fd)
@@ -40,14 +41,14 @@ def tree(root):
     return pids
 
 
-def cpu_seconds(root):
+def cpu_seconds(root, which=(11, 12)):
     total = 0
     for pid in tree(root):
         try:
             fields = _stat_fields(pid)
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        total += sum(int(fields[i]) for i in which)  # utime, stime: fields 14 and 15
     return total / CLK_TCK
 
 
@@ -80,14 +81,21 @@ def fd_count(root):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("cpu", "rss", "hwm", "fds"):
+    if len(argv) != 3 or argv[1] not in ("cpu", "user", "sys", "rss", "hwm", "fds"):
         sys.stderr.write(__doc__)
         return 2
     pid = int(argv[2])
     if not os.path.exists(f"/proc/{pid}"):
         sys.stderr.write(f"procstat: no process {pid}\n")
         return 1
-    value = {"cpu": cpu_seconds, "rss": rss_kib, "hwm": hwm_kib, "fds": fd_count}[argv[1]](pid)
+    value = {
+        "cpu": cpu_seconds,
+        "user": lambda p: cpu_seconds(p, (11,)),
+        "sys": lambda p: cpu_seconds(p, (12,)),
+        "rss": rss_kib,
+        "hwm": hwm_kib,
+        "fds": fd_count,
+    }[argv[1]](pid)
     print(f"{value:.2f}" if isinstance(value, float) else value)
     return 0
 
