@@ -22,18 +22,9 @@ void notify_stopping();
 // A reload (SIGHUP, `systemctl reload`), in this order:
 //   notify_reloading();   // before the files are read again
 //   ...load, validate, swap generations, or keep the old one on failure...
-//   notify_ready();       // once serving again, whether the reload took or not
-// ReloadNotice below does both, so no early return or exception can forget READY=1.
+//   notify_ready();       // once serving again, whether the reload took or not, unless
+//                         // shutdown began meanwhile (STOPPING=1 was the last word)
 void notify_reloading();
-
-// Brackets a reload: RELOADING=1 when made, READY=1 when destroyed.
-class ReloadNotice {
- public:
-  ReloadNotice() { notify_reloading(); }
-  ~ReloadNotice() { notify_ready(); }
-  ReloadNotice(const ReloadNotice&) = delete;
-  ReloadNotice& operator=(const ReloadNotice&) = delete;
-};
 
 // The messages, exactly as sent (sd_notify(3) and the notify-reload protocol of
 // systemd.service(5): MONOTONIC_USEC is CLOCK_MONOTONIC in microseconds when the reload

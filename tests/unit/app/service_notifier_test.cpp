@@ -78,7 +78,7 @@ TEST_F(NotifySocket, ReadyAndStoppingReachTheSocket) {
 TEST_F(NotifySocket, AReloadIsBracketedByReloadingAndReady) {
   const std::uint64_t before = monotonic_usec();
   {
-    const ReloadNotice reload;
+    notify_reloading();
     const auto reloading = next_message();
     ASSERT_TRUE(reloading.has_value());
     const std::string prefix = "RELOADING=1\nMONOTONIC_USEC=";
@@ -88,6 +88,7 @@ TEST_F(NotifySocket, AReloadIsBracketedByReloadingAndReady) {
     EXPECT_LE(stamp, monotonic_usec());
     EXPECT_EQ(next_message(), std::nullopt) << "READY=1 only once the reload is over";
   }
+  notify_ready();
   EXPECT_EQ(next_message(), "READY=1");
 }
 
