@@ -53,9 +53,11 @@ asio::awaitable<Session::UpstreamReady> Session::ensure_upstream(const host::Req
     co_return co_await ensure_parent(request, route, tunnel);
   }
   transaction_->upstream = PROXY_UPSTREAM_DIRECT;
-  // A connection to a parent is never reused for a direct request, nor the other way.
+  // A connection to a parent is never reused for a direct request, nor the other way;
+  // a tunnel always gets a connection of its own: a kept-alive one carries an HTTP
+  // exchange the origin may still hold state for.
   const std::string key = authority(request.host, request.port, 0);
-  if (upstream_ && !upstream_parent_ && upstream_key_ == key &&
+  if (!tunnel && upstream_ && !upstream_parent_ && upstream_key_ == key &&
       idle_and_open(upstream_->socket())) {
     co_return UpstreamReady::reused;
   }

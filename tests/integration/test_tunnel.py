@@ -108,6 +108,23 @@ class PlainTunnel(ForwardProxyTestCase):
         self.assertEqual(first.target, "/fixed")  # untouched: the proxy does not parse it
         self.assertIsNone(first.header("Via"))
 
+    def test_a_tunnel_after_a_request_gets_an_upstream_connection_of_its_own(self):
+        origin = self.start_origin()
+        proxy = self.start_proxy()
+        conn = self.connect(proxy)
+        authority = f"127.0.0.1:{origin.port}"
+        conn.send(f"GET http://{authority}/fixed HTTP/1.1\r\nHost: {authority}\r\n\r\n"
+                  .encode())
+        self.assertEqual(conn.read_response().status, 200)
+        # The same client connection, the same origin: the kept-alive upstream of the GET
+        # carries an HTTP exchange and is not handed to the tunnel.
+        conn.send(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode())
+        self.assertEqual(conn.read_response("CONNECT").status, 200)
+        conn.send(b"GET /fixed HTTP/1.1\r\nHost: origin\r\n\r\n")
+        self.assertEqual(conn.read_response().status, 200)
+        self.assertEqual(origin.connections_accepted, 2)
+        self.assertEqual([request.conn_id for request in origin.requests], [1, 2])
+
     def test_connect_refused_port_is_502(self):
         proxy = self.start_proxy()
         closed_port = _closed_port()
