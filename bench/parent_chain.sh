@@ -15,7 +15,6 @@
 # small machine the second proxy takes CPU from the first, which is part of what the
 # row measures. On exit it stops every process it started, by PID, and removes its
 # temporary folder.
-# shellcheck disable=SC2317  # cleanup and its helpers run from the EXIT trap
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,23 +50,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-log() { echo "parent_chain: $*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-if [ -z "$build" ]; then
-  for candidate in "$repo/build" "$repo/build-test"; do
-    if [ -x "$candidate/bin/proxy-server" ]; then
-      build=$candidate
-      break
-    fi
-  done
-fi
-proxy_bin=${build:-$repo/build}/bin/proxy-server
-plugin_dir=$(cd "${build:-$repo/build}/bin/plugins" 2>/dev/null && pwd) || plugin_dir=""
-[ -x "$proxy_bin" ] || die "no built proxy at $proxy_bin (build it first, or pass --build DIR)"
+bench_name=parent_chain
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+find_build "$build"
 [ -e "$plugin_dir/libupstream_router.so" ] || die "no upstream_router plugin in ${plugin_dir:-the build}"
 for tool in nginx wrk python3; do
   command -v "$tool" >/dev/null 2>&1 ||
@@ -75,95 +61,11 @@ for tool in nginx wrk python3; do
 done
 
 work=$(mktemp -d -t proxy-parent-chain.XXXXXXXX)
-chmod 755 "$work" # nginx drops root for its own user
-pids=()
-
-alive() { # PID: running, and not a zombie
-  local st
-  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "${st:0:1}" != Z ]
-}
-
-stop_pid() { # PID: SIGTERM, up to 10 s to exit, then SIGKILL
-  local pid=$1 i
-  if alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 100); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$? i
-  set +e
-  trap - EXIT INT TERM
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    stop_pid "${pids[$i]}"
-  done
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() { # PORT PID NAME LOG: until PORT accepts, at most 15 s
-  local port=$1 pid=$2 name=$3 logf=$4 i
-  for i in $(seq 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      return 0
-    fi
-    if ! alive "$pid"; then
-      tail -n 20 "$logf" >&2 || true
-      die "$name exited during startup"
-    fi
-    sleep 0.1
-  done
-  tail -n 20 "$logf" >&2 || true
-  die "$name is not listening on 127.0.0.1:$port after 15 s"
-}
-
-# --- origin: nginx ----------------------------------------------------------------------
-p_http=$(free_port)
-mkdir -p "$work/www" "$work/nginx/tmp"
-head -c 99 /dev/zero | tr '\0' 'x' >"$work/www/small"
-echo >>"$work/www/small" # 100 bytes
-chmod -R a+rX "$work/www"
-cat >"$work/nginx/nginx.conf" <<NGINX
-daemon off;
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_timeout 75s;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  server {
-    listen 127.0.0.1:$p_http;
-    root $work/www;
-  }
-}
-NGINX
-nginx -p "$work/nginx/" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
-  >"$work/nginx/stderr" 2>&1 &
-pid_nginx=$!
-pids+=("$pid_nginx")
-wait_port "$p_http" "$pid_nginx" nginx "$work/nginx/error.log"
-target=http://127.0.0.1:$p_http/small
+start_small_origin
 
 # --- one run -----------------------------------------------------------------------------
 started_pid="" started_log=""
@@ -186,7 +88,7 @@ YAML
 }
 
 measure() { # SETUP: prints "REQUESTS P99_US PROXIES_CPU_S" for one run
-  local setup=$1 port parent_port pid parent_pid="" out c0 c1 line requests p99
+  local setup=$1 port parent_port pid parent_pid="" c0 c1 line requests p99
   port=$(free_port)
   if [ "$setup" = parent ]; then
     parent_port=$(free_port)
@@ -210,13 +112,10 @@ measure() { # SETUP: prints "REQUESTS P99_US PROXIES_CPU_S" for one run
     echo "$total"
   }
   c0=$(cpu)
-  out=$(BENCH_TARGET=$target timeout $((duration + 60)) wrk -t2 -c"$connections" \
-    -d"${duration}s" --timeout 5s -s "$here/wrk-proxy.lua" "http://127.0.0.1:$port/" 2>&1) || true
+  line=$(wrk_run "$port" "$duration" "$connections")
   c1=$(cpu)
   stop_pid "$pid"
   [ -z "$parent_pid" ] || stop_pid "$parent_pid"
-  line=$(grep '^BENCH ' <<<"$out" || true)
-  [ -n "$line" ] || die "wrk through $setup produced no summary: $(tail -n 3 <<<"$out")"
   grep -q 'err_status=0 ' <<<"$line" || log "warning: $setup: non-2xx answers: $line"
   requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
   p99=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$line")
