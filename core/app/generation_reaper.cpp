@@ -24,9 +24,10 @@ std::shared_ptr<const core::Generation> GenerationReaper::share(
   return {generation.release(), [this](const core::Generation* retired) { retire(retired); }};
 }
 
-void GenerationReaper::attach(asio::io_context& context) {
+GenerationReaper::Attachment GenerationReaper::attach(asio::io_context& context) {
   const std::lock_guard lock(mutex_);
   context_ = &context;
+  return Attachment(*this);
 }
 
 void GenerationReaper::detach() {

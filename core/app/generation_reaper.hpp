@@ -25,9 +25,23 @@ class GenerationReaper {
   // `generation`, to be destroyed through this reaper when its last holder lets go.
   std::shared_ptr<const core::Generation> share(std::unique_ptr<core::Generation> generation);
 
+  // Detaches when it goes, so a context that unwinds away (a port already taken at
+  // startup, say) is never posted to afterwards.
+  class Attachment {
+   public:
+    explicit Attachment(GenerationReaper& reaper) : reaper_(reaper) {}
+    ~Attachment() { reaper_.detach(); }
+    Attachment(const Attachment&) = delete;
+    Attachment& operator=(const Attachment&) = delete;
+
+   private:
+    GenerationReaper& reaper_;
+  };
+
   // From now on generations are destroyed by handlers posted to `context`, which must
-  // outlive every handler posted (detach() before it goes).
-  void attach(asio::io_context& context);
+  // outlive every handler posted: the Attachment, declared after the context, detaches
+  // before it goes (detach() may also come earlier).
+  [[nodiscard]] Attachment attach(asio::io_context& context);
   // From now on generations are destroyed by whoever drops the last reference: only
   // once no io thread runs (shutdown).
   void detach();

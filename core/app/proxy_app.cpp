@@ -133,7 +133,7 @@ int serve(std::unique_ptr<core::Generation> first, const ServeInputs& inputs,
     core::dns::install_resolver(pool.context(i), config.upstream.dns, proxy.dns_cache, counters);
   }
   asio::io_context main_context(1);
-  reaper.attach(main_context);
+  const GenerationReaper::Attachment reaper_on_main = reaper.attach(main_context);
 
   // Before anything announces readiness: a signal from then on must mean a clean stop,
   // and SIGHUP a reload.
