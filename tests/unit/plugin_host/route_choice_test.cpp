@@ -18,11 +18,14 @@ proxy_str str(const std::string& text) {
   return {text.data(), text.size()};
 }
 
+using ParentList = std::vector<std::tuple<std::string, std::string, std::uint16_t, std::string>>;
+
+// Owns the strings its views point into: not copyable, since a copy's views would still
+// point into the original's strings.
 struct Parents {
   std::vector<std::string> strings;  // name, host, authorization for each
   std::vector<proxy_parent> views;
-  explicit Parents(
-      std::vector<std::tuple<std::string, std::string, std::uint16_t, std::string>> parents) {
+  explicit Parents(ParentList parents) {
     strings.reserve(parents.size() * 3);
     for (const auto& [name, host, port, authorization] : parents) {
       strings.push_back(name);
@@ -34,6 +37,8 @@ struct Parents {
                        str(strings[3 * i + 2])});
     }
   }
+  Parents(const Parents&) = delete;
+  Parents& operator=(const Parents&) = delete;
 };
 
 proxy_decision allow_via(const Parents& parents) {
@@ -95,20 +100,21 @@ TEST(RouteChoice, ARouteThatBreaksARuleFailsTheTransaction) {
   const std::string long_name(PROXY_PARENT_NAME_MAX + 1, 'n');
   const std::string long_host(PROXY_PARENT_HOST_MAX + 1, 'h');
   const std::string long_authorization(PROXY_PARENT_AUTHORIZATION_MAX + 1, 'a');
-  const std::vector<Parents> broken = {
-      Parents({{"", "proxy", 3128, ""}}),
-      Parents({{long_name, "proxy", 3128, ""}}),
-      Parents({{"corp proxy", "proxy", 3128, ""}}),
-      Parents({{"corp", "", 3128, ""}}),
-      Parents({{"corp", long_host, 3128, ""}}),
-      Parents({{"corp", "proxy/evil", 3128, ""}}),
-      Parents({{"corp", "proxy", 0, ""}}),
-      Parents({{"corp", "proxy", 3128, "Basic x\r\nX-Injected: 1"}}),
-      Parents({{"corp", "proxy", 3128, long_authorization}}),
-      Parents({{"ok", "proxy", 3128, ""}, {"second", "proxy", 0, ""}}),
+  const std::vector<ParentList> broken = {
+      {{"", "proxy", 3128, ""}},
+      {{long_name, "proxy", 3128, ""}},
+      {{"corp proxy", "proxy", 3128, ""}},
+      {{"corp", "", 3128, ""}},
+      {{"corp", long_host, 3128, ""}},
+      {{"corp", "proxy/evil", 3128, ""}},
+      {{"corp", "proxy", 0, ""}},
+      {{"corp", "proxy", 3128, "Basic x\r\nX-Injected: 1"}},
+      {{"corp", "proxy", 3128, long_authorization}},
+      {{"ok", "proxy", 3128, ""}, {"second", "proxy", 0, ""}},
   };
   for (std::size_t i = 0; i < broken.size(); ++i) {
-    const HookDecision decision = read_decision(allow_via(broken[i]), "router");
+    const Parents parents(broken[i]);
+    const HookDecision decision = read_decision(allow_via(parents), "router");
     EXPECT_EQ(decision.verdict, PROXY_VERDICT_FAILED) << i;
     EXPECT_EQ(decision.status, 500) << i;
     EXPECT_EQ(decision.plugin, "router") << i;
