@@ -118,6 +118,20 @@ class ProxyProcess:
         return "".join(self.stderr_lines)
 
 
+def stop_process(proc, timeout=10, log=None):
+    """Ends a helper process the test started (a balancer, a parent proxy): SIGTERM, up
+    to `timeout` seconds to exit, then SIGKILL; closes its `log` file, if given."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    if log is not None:
+        log.close()
+
+
 def check_no_sanitizer_report(stderr):
     """Fails when a proxy's stderr holds a sanitizer report: a race or a leak found while
     a test's last connection closed, or at exit, must fail the test too."""

@@ -21,7 +21,7 @@ import unittest
 
 from httpclient import ForwardProxyTestCase, request_bytes
 from origins import FIXED_BODY, TestCertificate, tls_server_context
-from proxytest import free_port
+from proxytest import free_port, stop_process
 
 ROUTER = ["http_parser", "upstream_router", "json_log"]
 
@@ -283,7 +283,7 @@ class ThroughSquid(ParentTestCase):
             log = tempfile.TemporaryFile()
             proc = subprocess.Popen([self.squid, "-N", "-f", config], stdin=subprocess.DEVNULL,
                                     stdout=log, stderr=subprocess.STDOUT)
-            self.addCleanup(self._stop_squid, proc, log)
+            self.addCleanup(stop_process, proc, 15, log)
             if self._wait_listening(proc, port):
                 return port
         log.seek(0)
@@ -301,17 +301,6 @@ class ThroughSquid(ParentTestCase):
             except OSError:
                 time.sleep(0.1)
         return False
-
-    @staticmethod
-    def _stop_squid(proc, log):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        log.close()
 
     def test_plain_http_and_tls_through_squid(self):
         squid_port = self.start_squid()

@@ -21,7 +21,7 @@ import unittest
 
 from httpclient import TIMEOUT, Connection, ForwardProxyTestCase, request_bytes
 from origins import FIXED_BODY
-from proxytest import free_port
+from proxytest import free_port, stop_process
 
 V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 SCRAPE = b"GET /_metrics HTTP/1.1\r\nHost: proxy\r\n\r\n"
@@ -432,7 +432,7 @@ class HaproxyInFront(ProxyProtocolTestCase):
             log = tempfile.TemporaryFile()
             proc = subprocess.Popen([self.haproxy, "-db", "-f", config], stdin=subprocess.DEVNULL,
                                     stdout=log, stderr=subprocess.STDOUT)
-            self.addCleanup(self._stop_haproxy, proc, log)
+            self.addCleanup(stop_process, proc, log=log)
             if self._wait_listening(proc, front_port):
                 return front_port
         log.seek(0)
@@ -452,17 +452,6 @@ class HaproxyInFront(ProxyProtocolTestCase):
                     return True
             time.sleep(0.05)
         return False
-
-    @staticmethod
-    def _stop_haproxy(proc, log):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        log.close()
 
     def through_haproxy(self, send_proxy):
         proxy = self.start_balanced(

@@ -18,7 +18,7 @@ import unittest
 
 from httpclient import TIMEOUT, Connection, ForwardProxyTestCase, request_bytes
 from origins import FIXED_BODY
-from proxytest import PLUGIN_DIR, PROXY_BIN, SOURCE_DIR, ProxyProcess, free_port
+from proxytest import PLUGIN_DIR, PROXY_BIN, SOURCE_DIR, ProxyProcess, free_port, stop_process
 from redisserver import RedisServer
 from test_proxy_protocol import find_haproxy, skip_unless_127_0_0_2_usable
 
@@ -82,7 +82,7 @@ class PairBehindHaproxy(ScaleOutTestCase):
             self.addCleanup(log.close)
             proc = subprocess.Popen([self.haproxy, "-db", "-f", HAPROXY_CFG], env=env,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-            self.addCleanup(self._stop, proc)
+            self.addCleanup(stop_process, proc)
             up = subprocess.run(["python3", os.path.join(DEPLOY_DIR, "smoke.py"), "wait-up",
                                  "--stats", stats, "--timeout", "15"], capture_output=True,
                                 text=True, timeout=30)
@@ -93,16 +93,6 @@ class PairBehindHaproxy(ScaleOutTestCase):
             # Most likely the port was taken meanwhile: another one.
         with open(os.path.join(self.configs.path, "haproxy.log"), errors="replace") as f:
             self.fail("HAProxy did not see both instances up:\n" + up.stderr + f.read())
-
-    @staticmethod
-    def _stop(proc):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
 
     def get(self, source="127.0.0.2"):
         """One GET on a connection of its own through the front port (HAProxy balances
